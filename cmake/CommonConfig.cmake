@@ -1,0 +1,12 @@
+# Compile options and Qt defines shared by every target of the project.
+add_library(flex_common INTERFACE)
+target_compile_options(flex_common INTERFACE -Wall -Wextra)
+target_compile_definitions(flex_common INTERFACE
+    QT_NO_CAST_FROM_ASCII
+    QT_NO_URL_CAST_FROM_STRING
+    QT_NO_CAST_TO_ASCII
+    QT_NO_FOREACH
+    QT_NO_KEYWORDS
+    QT_USE_QSTRINGBUILDER
+    FLEX_VERSION="${PROJECT_VERSION}")
+target_include_directories(flex_common INTERFACE ${PROJECT_SOURCE_DIR}/src)
