@@ -1,0 +1,113 @@
+#pragma once
+
+#include "twilio/twilioerror.h"
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPair>
+#include <QPointer>
+#include <QUrl>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <optional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace flex::twilio {
+
+using FormFields = QList<QPair<QString, QString>>; // repeated keys allowed, order kept
+
+// Encodes application/x-www-form-urlencoded as Twilio expects: UTF-8, every
+// reserved byte percent-encoded, space as %20, repeated keys repeated.
+QByteArray encodeForm(const FormFields &fields);
+
+struct TwilioRequest
+{
+    enum class Method { Get, Post };
+    Method method = Method::Get;
+    QUrl url;
+    FormFields form;              // POST body (form-encoded) when jsonBody is empty
+    QByteArray jsonBody;          // POST body as application/json when set
+    QString endpoint;             // metric label, e.g. "CreateCall"; never contains SIDs
+    bool createsResource = false; // POST that creates: not retried unless provably not received
+    std::optional<std::chrono::milliseconds> timeout; // default: client's
+};
+
+struct TwilioResult
+{
+    int httpStatus = 0;
+    QJsonObject body;                 // parsed JSON object on success
+    std::optional<TwilioError> error; // set on any failure
+    int attempts = 0;
+    bool ok() const { return !error.has_value(); }
+};
+
+struct RetryPolicy
+{
+    int maxRetries = 3;
+    std::chrono::milliseconds baseDelay{250};
+    std::chrono::milliseconds maxDelay{8000};
+    // Delay before retry number `retry` (1-based): exponential backoff with
+    // full jitter in [0, min(maxDelay, base * 2^(retry-1))], or Retry-After
+    // when the server gave one (capped at maxDelay * 4). jitter01 in [0,1).
+    std::chrono::milliseconds
+    delayFor(int retry, std::optional<std::chrono::milliseconds> retryAfter, double jitter01) const;
+};
+
+// Parses a Retry-After header value (delta-seconds or HTTP-date, relative to now).
+std::optional<std::chrono::milliseconds> parseRetryAfter(const QByteArray &value);
+
+// Twilio's REST APIs over one QNetworkAccessManager: basic auth, JSON answers,
+// at most maxInFlight requests at once (the rest wait in FIFO order), a
+// timeout per request, retries with backoff for 429, 503 and network errors.
+class TwilioClient : public QObject
+{
+    Q_OBJECT
+public:
+    using Handler = std::function<void(const TwilioResult &)>;
+    using PagesHandler =
+        std::function<void(const QJsonArray &items, const std::optional<TwilioError> &)>;
+
+    explicit TwilioClient(QObject *parent = nullptr);
+    ~TwilioClient() override;
+
+    // May be called again at any time (reload); affects requests started later.
+    void setCredentials(const QString &username, const QString &password);
+    void setMaxInFlight(int maxInFlight);
+    void setDefaultTimeout(std::chrono::milliseconds timeout);
+    void setRetryPolicy(const RetryPolicy &policy);
+
+    // Starts (or queues) a request. The handler runs once, on the event loop,
+    // unless context is destroyed first.
+    void send(const TwilioRequest &request, QObject *context, Handler handler);
+
+    // GETs firstPage, follows meta.next_page_url until null, and hands over
+    // the concatenation of every page's `key` array (e.g. "task_queues").
+    void getAllPages(const QUrl &firstPage, const QString &key, const QString &endpoint,
+                     QObject *context, PagesHandler handler);
+
+    int inFlight() const;
+    int waiting() const;
+
+    // Stops starting queued requests; in-flight ones finish. Emits idle() when none remain.
+    void drain();
+
+Q_SIGNALS:
+    // For metrics and logs. status is the HTTP status, or 0 when none.
+    void requestFinished(const QString &endpoint, int status, std::chrono::milliseconds latency);
+    void retrying(const QString &endpoint, int status, std::chrono::milliseconds delay);
+    void idle();
+
+private:
+    struct Pending;
+    class Impl;
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace flex::twilio
