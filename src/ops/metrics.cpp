@@ -26,8 +26,24 @@ Metrics &Metrics::instance()
     return registry;
 }
 
+namespace {
+
+// [a-zA-Z_:][a-zA-Z0-9_:]*, as the exposition format requires.
+bool validMetricName(const QByteArray &name)
+{
+    if (name.isEmpty() || (name[0] >= '0' && name[0] <= '9'))
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == ':';
+    });
+}
+
+} // namespace
+
 Metrics::Family &Metrics::family(const QByteArray &name, const QByteArray &help, Type type)
 {
+    Q_ASSERT_X(validMetricName(name), "Metrics", "invalid metric name");
     auto it = m_families.find(name);
     if (it == m_families.end())
         it = m_families.emplace(name, Family{type, help, {}, {}, {}}).first;

@@ -17,6 +17,9 @@ class Counter
 {
 public:
     void inc(double by = 1.0) { m_value += by; }
+    // Only for collectors mirroring a total kept elsewhere (CPU seconds from
+    // /proc); everything else counts with inc().
+    void set(double total) { m_value = total; }
     double value() const { return m_value; }
 
 private:
@@ -71,6 +74,15 @@ public:
     void addCollector(std::function<void()> collector);
 
     QByteArray render() const;
+
+    // Whether a metric family of that name is registered.
+    bool contains(const QByteArray &name) const { return m_families.count(name) > 0; }
+
+    // The Content-Type of render()'s output.
+    static QByteArray contentType()
+    {
+        return QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8");
+    }
 
     // Tests and the reload path only: forget every metric.
     void clear();
