@@ -1,0 +1,181 @@
+#include "faultinjector.h"
+
+#include <QJsonArray>
+
+namespace flex::emulator {
+
+std::optional<Fault::Kind> Fault::kindFromString(const QString &name)
+{
+    const QString n = name.trimmed().toLower();
+    if (n == QLatin1String("401"))
+        return Kind::Status401;
+    if (n == QLatin1String("404"))
+        return Kind::Status404;
+    if (n == QLatin1String("429"))
+        return Kind::Status429;
+    if (n == QLatin1String("500"))
+        return Kind::Status500;
+    if (n == QLatin1String("503"))
+        return Kind::Status503;
+    if (n == QLatin1String("delay"))
+        return Kind::Delay;
+    if (n == QLatin1String("drop"))
+        return Kind::Drop;
+    return std::nullopt;
+}
+
+QString Fault::kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Status401: return QStringLiteral("401");
+    case Kind::Status404: return QStringLiteral("404");
+    case Kind::Status429: return QStringLiteral("429");
+    case Kind::Status500: return QStringLiteral("500");
+    case Kind::Status503: return QStringLiteral("503");
+    case Kind::Delay: return QStringLiteral("delay");
+    case Kind::Drop: return QStringLiteral("drop");
+    }
+    return {};
+}
+
+const QStringList &FaultInjector::operations()
+{
+    static const QStringList ops = {
+        QStringLiteral("ValidateToken"),
+        QStringLiteral("CreateCall"),
+        QStringLiteral("FetchCall"),
+        QStringLiteral("UpdateCall"),
+        QStringLiteral("ListTaskQueue"),
+        QStringLiteral("FetchTaskQueue"),
+        QStringLiteral("FetchTaskQueueRealTimeStatistics"),
+        QStringLiteral("FetchTaskQueueCumulativeStatistics"),
+        QStringLiteral("CreateTaskQueueBulkRealTimeStatistics"),
+        QStringLiteral("ListTaskQueuesStatistics"),
+        QStringLiteral("ListTaskChannel"),
+        QStringLiteral("FetchWorkerStatistics"),
+    };
+    return ops;
+}
+
+void FaultInjector::addFault(const QString &operation, const Fault &fault)
+{
+    m_faults[operation].append(fault);
+}
+
+void FaultInjector::clearFaults(const QString &operation)
+{
+    if (operation.isEmpty())
+        m_faults.clear();
+    else
+        m_faults.remove(operation);
+}
+
+std::optional<Fault> FaultInjector::takeFault(const QString &operation)
+{
+    auto it = m_faults.find(operation);
+    if (it == m_faults.end() || it->isEmpty())
+        return std::nullopt;
+    Fault &front = it->first();
+    const Fault result = front;
+    if (front.remaining > 0 && --front.remaining == 0)
+        it->removeFirst();
+    if (it->isEmpty())
+        m_faults.erase(it);
+    return result;
+}
+
+int FaultInjector::requestStarted(const RecordedRequest &request)
+{
+    const int id = m_nextId++;
+    OperationCounters &c = m_counters[request.operation];
+    ++c.requests;
+    ++c.inFlight;
+    c.maxInFlight = std::max(c.maxInFlight, c.inFlight);
+    ++m_total.requests;
+    ++m_total.inFlight;
+    m_total.maxInFlight = std::max(m_total.maxInFlight, m_total.inFlight);
+    m_pending.insert(id, {request.operation, true});
+    m_recent.emplace_back(id, request);
+    while (m_recent.size() > MaxRecordedRequests)
+        m_recent.pop_front();
+    return id;
+}
+
+void FaultInjector::requestFinished(int id, int status)
+{
+    const auto it = m_pending.constFind(id);
+    if (it == m_pending.cend())
+        return;
+    if (it->counted) {
+        OperationCounters &c = m_counters[it->operation];
+        c.inFlight = std::max(0, c.inFlight - 1);
+        m_total.inFlight = std::max(0, m_total.inFlight - 1);
+    }
+    m_pending.erase(it);
+    for (auto r = m_recent.rbegin(); r != m_recent.rend(); ++r) {
+        if (r->first == id) {
+            r->second.status = status;
+            break;
+        }
+    }
+}
+
+OperationCounters FaultInjector::counters(const QString &operation) const
+{
+    return m_counters.value(operation);
+}
+
+QList<RecordedRequest> FaultInjector::recentRequests() const
+{
+    QList<RecordedRequest> out;
+    out.reserve(qsizetype(m_recent.size()));
+    for (const auto &r : m_recent)
+        out.append(r.second);
+    return out;
+}
+
+void FaultInjector::resetCounters()
+{
+    // Requests still in flight stay in flight, but no longer count.
+    for (auto it = m_pending.begin(); it != m_pending.end(); ++it)
+        it->counted = false;
+    m_counters.clear();
+    m_total = {};
+    m_recent.clear();
+}
+
+QJsonObject FaultInjector::countersJson() const
+{
+    auto toJson = [](const OperationCounters &c) {
+        return QJsonObject{{QStringLiteral("requests"), c.requests},
+                           {QStringLiteral("inFlight"), c.inFlight},
+                           {QStringLiteral("maxInFlight"), c.maxInFlight}};
+    };
+    QJsonObject ops;
+    for (const QString &op : operations())
+        ops.insert(op, toJson(m_counters.value(op)));
+    for (auto it = m_counters.cbegin(); it != m_counters.cend(); ++it) {
+        if (!ops.contains(it.key()))
+            ops.insert(it.key(), toJson(it.value()));
+    }
+    return QJsonObject{{QStringLiteral("operations"), ops},
+                       {QStringLiteral("total"), toJson(m_total)}};
+}
+
+QJsonObject FaultInjector::faultsJson() const
+{
+    QJsonObject out;
+    for (auto it = m_faults.cbegin(); it != m_faults.cend(); ++it) {
+        QJsonArray list;
+        for (const Fault &f : it.value()) {
+            list.append(QJsonObject{{QStringLiteral("kind"), Fault::kindName(f.kind)},
+                                    {QStringLiteral("remaining"), f.remaining},
+                                    {QStringLiteral("retryAfter"), f.retryAfterSeconds},
+                                    {QStringLiteral("delayMs"), qint64(f.delay.count())}});
+        }
+        out.insert(it.key(), list);
+    }
+    return out;
+}
+
+} // namespace flex::emulator

@@ -1,0 +1,143 @@
+#pragma once
+
+#include "emulatorconfig.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QHostAddress>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPair>
+#include <QUrl>
+
+#include <chrono>
+
+namespace flex::emulator {
+
+class CallSimulator;
+class ContactCentre;
+class ControlApi;
+class FaultInjector;
+class HttpConnection;
+class HttpServer;
+class TwilioApi;
+struct HttpRequest;
+struct HttpResponse;
+
+// What a test reads back about one request the emulator sent to the service.
+struct OutgoingRequest
+{
+    QString kind; // "status-callback" or "twiml"
+    QString callSid;
+    QString url;
+    QString callStatus;
+    int sequenceNumber = -1;
+    QList<QPair<QString, QString>> params;
+    QByteArray signature; // X-Twilio-Signature sent
+    int httpStatus = 0; // 0 until answered, -1 network error
+};
+
+struct RequestCounters
+{
+    int requests = 0;
+    int inFlight = 0;
+    int maxInFlight = 0;
+};
+
+struct RecordedRequestInfo
+{
+    QString operation; // Twilio operationId, empty for unknown paths
+    QString method;
+    QString path;
+    QString query;
+    QList<QPair<QString, QString>> formParams;
+    int status = 0; // 0 while unanswered, -1 dropped
+};
+
+// Emulates the part of Twilio that flex-backend talks to (IAM token
+// validation, Calls, TaskRouter queues/channels/statistics) on one loopback
+// port, over a simulated contact centre. See src/emulator/README.md for the
+// HTTP control API under /__emulator/ and the outcome-by-number scheme.
+//
+// Operation names (faults, counters) are Twilio operationIds: ValidateToken,
+// CreateCall, FetchCall, UpdateCall, ListTaskQueue, FetchTaskQueue,
+// FetchTaskQueueRealTimeStatistics, FetchTaskQueueCumulativeStatistics,
+// CreateTaskQueueBulkRealTimeStatistics, ListTaskQueuesStatistics,
+// ListTaskChannel, FetchWorkerStatistics.
+class TwilioEmulator : public QObject
+{
+    Q_OBJECT
+public:
+    explicit TwilioEmulator(const EmulatorConfig &config = {}, QObject *parent = nullptr);
+    ~TwilioEmulator() override;
+
+    bool listen(const QHostAddress &address = QHostAddress::LocalHost, quint16 port = 0);
+    quint16 port() const;
+    QUrl baseUrl() const;
+    const EmulatorConfig &config() const { return m_config; }
+
+    // --- IAM tokens -------------------------------------------------------
+    void addToken(const QString &token, const QString &identity,
+                  const QStringList &roles = {QStringLiteral("agent")},
+                  const QDateTime &expiration = {}, const QString &workerSid = {});
+    void removeToken(const QString &token);
+
+    // --- faults and counters ----------------------------------------------
+    enum class FaultKind { Unauthorized401, NotFound404, TooMany429, Error500, Unavailable503, Delay, Drop };
+    // count < 0: until clearFaults(). retryAfterSeconds for 429, delay for Delay.
+    void injectFault(const QString &operation, FaultKind kind, int count = 1,
+                     int retryAfterSeconds = 1,
+                     std::chrono::milliseconds delay = std::chrono::milliseconds(0));
+    void clearFaults(const QString &operation = {});
+    RequestCounters counters(const QString &operation) const;
+    RequestCounters totalCounters() const;
+    QList<RecordedRequestInfo> recentRequests() const;
+    void resetCounters();
+
+    // --- calls --------------------------------------------------------------
+    void setCallStepInterval(std::chrono::milliseconds interval);
+    void setTalkTime(std::chrono::milliseconds talkTime);
+    void setReorderCallbacks(bool on);
+    void setEarlyCallbacks(bool on);
+    QList<OutgoingRequest> outgoingRequests() const;
+    QJsonObject call(const QString &callSid) const; // empty if unknown
+
+    // --- contact centre -----------------------------------------------------
+    QString addQueue(const QString &friendlyName);
+    bool removeQueue(const QString &queueSid);
+    QStringList queueSids() const;
+    QStringList channelNames() const;
+    void setFrozen(bool frozen);
+    void tick(int count = 1);
+    QDateTime now() const; // the simulation clock
+    // Statistics exactly as the endpoints compute them (stats fields only).
+    // channel: unique name or TC sid, empty = all channels.
+    QJsonObject realtimeStatistics(const QString &queueSid, const QString &channel = {}) const;
+    QJsonObject cumulativeStatistics(const QString &queueSid, const QDateTime &start,
+                                     const QDateTime &end, const QString &channel = {},
+                                     const QList<int> &splitByWaitTime = {}) const;
+
+    // Resets faults, counters, request log and recorded callbacks.
+    void reset();
+
+Q_SIGNALS:
+    void outgoingRequestFinished();
+
+private:
+    void onRequest(HttpConnection *connection, const HttpRequest &request);
+    void answer(HttpConnection *connection, const HttpResponse &response);
+
+    EmulatorConfig m_config;
+    HttpServer *m_server;
+    ContactCentre *m_model;
+    CallSimulator *m_calls;
+    FaultInjector *m_faults;
+    TwilioApi *m_api;
+    ControlApi *m_control;
+    QHash<HttpConnection *, int> m_pending; // connection → request id in FaultInjector
+
+    friend class ControlApi;
+};
+
+} // namespace flex::emulator

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "httpmessage.h"
+
+#include <QJsonObject>
+#include <QString>
+
+namespace flex::emulator {
+
+// Twilio's legacy REST error body {code, message, more_info, status}. Every
+// error answer of the emulator is built here.
+HttpResponse twilioError(int httpStatus, int code, const QString &message);
+
+HttpResponse jsonResponse(int httpStatus, const QJsonObject &object);
+
+} // namespace flex::emulator
