@@ -21,7 +21,8 @@ struct Config
     QString apiSecret; // secret
     QString outboundWorkflowSid;
     QString workspaceSid;
-    QString externalHost; // host[:port] Twilio uses to reach us, no scheme
+    QString externalHost; // host[:port] Twilio uses to reach us, as configured
+    QUrl webhookBaseUrl;  // https://EXTERNAL_HOST (or EXTERNAL_HOST's own http:// scheme)
     QString region;
     QString edge;
     QUrl apiUrl;        // derived from region/edge unless overridden

@@ -24,7 +24,7 @@ QList<SettingInfo> makeSettings()
         {u"TWILIO_API_SECRET"_s, {}, {}, u"Secret of TWILIO_API_KEY."_s, true},
         {u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, {}, {}, u"TaskRouter workflow (WW...) outbound calls are enqueued to. Required."_s},
         {u"TWILIO_FLEX_WORKSPACE_SID"_s, {}, {}, u"TaskRouter workspace (WS...) whose queues are reported. Required."_s},
-        {u"EXTERNAL_HOST"_s, {}, {}, u"Public host[:port] Twilio reaches the webhooks at (no scheme); part of every webhook signature. Required."_s},
+        {u"EXTERNAL_HOST"_s, {}, {}, u"Public host[:port] Twilio reaches the webhooks at; https is implied (http://host:port for local setups). Part of every webhook signature. Required."_s},
         {u"TWILIO_REGION"_s, {}, {}, u"Twilio region, e.g. ie1 (host naming as the official helper libraries)."_s},
         {u"TWILIO_EDGE"_s, {}, {}, u"Twilio edge location, e.g. dublin."_s},
         {u"TWILIO_API_URL"_s, {}, {}, u"Override for the Voice API base URL (tests, dev mode)."_s},
@@ -272,9 +272,25 @@ LoadResult ConfigLoader::build(const Values &values, bool devMode)
         r.fail(u"TWILIO_AUTH_TOKEN"_s, u"is too short to be an auth token"_s);
     static const QRegularExpression hostPattern(
         u"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?$"_s);
-    if (!c.externalHost.isEmpty() && !hostPattern.match(c.externalHost).hasMatch())
-        r.fail(u"EXTERNAL_HOST"_s,
-               u"must be a host name with an optional :port, without scheme or path"_s);
+    if (!c.externalHost.isEmpty()) {
+        // "host[:port]" as in the Node original means https; a full
+        // "http://host:port" is accepted for local setups without TLS.
+        QString scheme = u"https"_s;
+        QString authority = c.externalHost;
+        if (authority.startsWith(u"http://"_s) || authority.startsWith(u"https://"_s)) {
+            scheme = authority.section(u"://"_s, 0, 0);
+            authority = authority.section(u"://"_s, 1);
+            if (authority.endsWith(u'/'))
+                authority.chop(1);
+        }
+        if (!hostPattern.match(authority).hasMatch()) {
+            r.fail(u"EXTERNAL_HOST"_s,
+                   u"must be a host name with an optional :port (or http(s)://host[:port]), "
+                   u"without path"_s);
+        } else {
+            c.webhookBaseUrl = QUrl(scheme + u"://"_s + authority);
+        }
+    }
 
     c.apiKey = r.text(u"TWILIO_API_KEY"_s);
     c.apiSecret = r.text(u"TWILIO_API_SECRET"_s);

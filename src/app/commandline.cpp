@@ -1,0 +1,72 @@
+#include "app/commandline.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+
+namespace flex::app {
+
+using namespace Qt::StringLiterals;
+
+CommandLine parseCommandLine(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Backend for the Twilio Flex outbound dialpad and realtime queue stats plugins.\n"
+        "Every setting can come from the environment, an env file (./.env or --env-file)\n"
+        "or the command line (which wins). Exit code 78 means a configuration error."_s);
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({u"h"_s, u"help"_s}, u"Show this help and exit."_s);
+    const QCommandLineOption version({u"v"_s, u"version"_s}, u"Show the version and exit."_s);
+    const QCommandLineOption dev(
+        u"dev"_s, u"Dev mode: start an embedded Twilio emulator on loopback and use it; no "
+                  u"account needed."_s);
+    const QCommandLineOption envFile(
+        u"env-file"_s, u"Read settings from PATH (default: ./.env when present)."_s, u"PATH"_s);
+    parser.addOption(help);
+    parser.addOption(version);
+    parser.addOption(dev);
+    parser.addOption(envFile);
+
+    QList<QCommandLineOption> settingOptions;
+    for (const config::SettingInfo &setting : config::ConfigLoader::settings()) {
+        QString description = setting.help + u" [env "_s + setting.env;
+        if (!setting.defaultValue.isEmpty() && !setting.secret)
+            description += u", default "_s + setting.defaultValue;
+        description += u']';
+        settingOptions.append(QCommandLineOption(setting.option, description, u"value"_s));
+        parser.addOption(settingOptions.last());
+    }
+
+    CommandLine result;
+    if (!parser.parse(arguments)) {
+        result.action = CommandLine::Action::Error;
+        result.text = parser.errorText() + u"\nTry --help."_s;
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        result.action = CommandLine::Action::Error;
+        result.text =
+            u"unexpected argument: "_s + parser.positionalArguments().first() + u"\nTry --help."_s;
+        return result;
+    }
+    if (parser.isSet(help)) {
+        result.action = CommandLine::Action::Help;
+        result.text = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(version)) {
+        result.action = CommandLine::Action::Version;
+        result.text = u"flex-backend " FLEX_VERSION ""_s;
+        return result;
+    }
+    result.devMode = parser.isSet(dev);
+    result.envFile = parser.value(envFile);
+    const QList<config::SettingInfo> &settings = config::ConfigLoader::settings();
+    for (qsizetype i = 0; i < settings.size(); ++i) {
+        if (parser.isSet(settingOptions[i]))
+            result.values.insert(settings[i].env, parser.value(settingOptions[i]));
+    }
+    return result;
+}
+
+} // namespace flex::app

@@ -1,0 +1,98 @@
+#include "app/devmode.h"
+
+#include "emulator/twilioemulator.h"
+
+#include <QDateTime>
+#include <QRandomGenerator>
+
+namespace flex::app {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString randomToken(const QString &prefix)
+{
+    QByteArray bytes(24, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()),
+                                          bytes.size() / 4);
+    return prefix + QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding |
+                                                       QByteArray::OmitTrailingEquals));
+}
+
+} // namespace
+
+DevMode::DevMode(QObject *parent)
+    : QObject(parent)
+    , m_agentToken(randomToken(u"dev-agent-"_s))
+    , m_supervisorToken(randomToken(u"dev-supervisor-"_s))
+{}
+
+DevMode::~DevMode() = default;
+
+bool DevMode::start(QString *error)
+{
+    emulator::EmulatorConfig config;
+    config.callStepInterval = std::chrono::milliseconds(1500);
+    config.talkTime = std::chrono::seconds(20);
+    m_emulator = new emulator::TwilioEmulator(config, this);
+    if (!m_emulator->listen(QHostAddress::LocalHost, 0)) {
+        *error = u"the embedded Twilio emulator could not listen on 127.0.0.1"_s;
+        return false;
+    }
+    const QDateTime expires = QDateTime::currentDateTimeUtc().addDays(1);
+    m_emulator->addToken(m_agentToken, u"alice"_s, {u"agent"_s}, expires);
+    m_emulator->addToken(m_supervisorToken, u"sam"_s, {u"supervisor"_s, u"agent"_s}, expires);
+    return true;
+}
+
+void DevMode::applyTo(config::Values &values) const
+{
+    const emulator::EmulatorConfig &c = m_emulator->config();
+    const QString base = m_emulator->baseUrl().toString(QUrl::StripTrailingSlash);
+    const auto fill = [&values](const QString &key, const QString &value) {
+        if (values.value(key).isEmpty())
+            values.insert(key, value);
+    };
+    // The emulator is Twilio here: its identity always wins.
+    values.insert(u"TWILIO_ACCOUNT_SID"_s, c.accountSid);
+    values.insert(u"TWILIO_AUTH_TOKEN"_s, c.authToken);
+    values.insert(u"TWILIO_API_URL"_s, base);
+    values.insert(u"TWILIO_TASKROUTER_URL"_s, base);
+    values.insert(u"TWILIO_IAM_URL"_s, base);
+    values.remove(u"TWILIO_API_KEY"_s);
+    values.remove(u"TWILIO_API_SECRET"_s);
+    values.insert(u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, c.workflowSid);
+    values.insert(u"TWILIO_FLEX_WORKSPACE_SID"_s, c.workspaceSid);
+    fill(u"EXTERNAL_HOST"_s, u"http://127.0.0.1"_s); // port set once listening
+    fill(u"STATE_DIR"_s, u"state-dev"_s);
+}
+
+QString DevMode::welcome(const QUrl &serviceUrl) const
+{
+    const QString url = serviceUrl.toString(QUrl::StripTrailingSlash);
+    return uR"(
+flex-backend is running in dev mode against an embedded Twilio emulator
+(%2). Nothing here reaches the real Twilio.
+
+  Open in a browser:    %1/
+  Dialpad (agent):      %1/dialpad#token=%3
+  Dashboard:            %1/dashboard#token=%4
+
+  Agent token:          %3   (identity alice, worker client:alice)
+  Supervisor token:     %4   (identity sam)
+
+Try:
+  - Dialpad: call +15551230000 and watch queued -> ringing -> in-progress ->
+    completed; hang up while it rings. Numbers ending 0001 are busy, 0002 do
+    not answer, 0003 fail.
+  - Dashboard: the simulated contact centre's queues update every 5 s
+    (realtime) and 30 s (today's totals).
+  - Health and metrics:  curl %1/healthz ; curl %1/metrics
+  - A raw socket:  websocat -H 'Sec-WebSocket-Protocol: %3' %5/websocket/outboundDial
+Stop with Ctrl-C.
+)"_s.arg(url, m_emulator->baseUrl().toString(QUrl::StripTrailingSlash), m_agentToken,
+         m_supervisorToken, QString(url).replace(u"http"_s, u"ws"_s));
+}
+
+} // namespace flex::app

@@ -1,0 +1,221 @@
+#include "app/service.h"
+
+#include "bus/messagebus.h"
+#include "ops/logcategories.h"
+#include "ops/logging.h"
+#include "ops/metrics.h"
+#include "ops/opsroutes.h"
+#include "server/flextokenvalidator.h"
+#include "server/frontdoor.h"
+#include "server/staticpages.h"
+#include "twilio/twilioclient.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QHttpServer>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+
+namespace flex::app {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+server::FrontDoor::Settings frontDoorSettings(const config::Config &c)
+{
+    server::FrontDoor::Settings s;
+    s.address = c.bindAddress;
+    s.port = c.port;
+    s.maxConnections = c.maxConnections;
+    s.maxHeadBytes = c.maxHeadBytes;
+    s.maxBodyBytes = c.maxBodyBytes;
+    s.headTimeout = c.headTimeout;
+    s.wsMaxMessageBytes = c.wsMaxMessageBytes;
+    s.allowedOrigins = c.allowedOrigins;
+    return s;
+}
+
+server::FlexTokenValidator::Settings validatorSettings(const config::Config &c)
+{
+    server::FlexTokenValidator::Settings s;
+    s.iamBaseUrl = c.iamUrl;
+    s.accountSid = c.accountSid;
+    s.positiveTtl = c.tokenCacheTtl;
+    s.negativeTtl = c.tokenNegativeCacheTtl;
+    s.maxEntries = c.tokenCacheSize;
+    return s;
+}
+
+std::optional<QSslConfiguration> loadTls(const config::Config &c, QString *error)
+{
+    QFile certFile(c.tlsCertFile);
+    QFile keyFile(c.tlsKeyFile);
+    if (!certFile.open(QIODevice::ReadOnly)) {
+        *error = u"TLS_CERT_FILE: cannot read %1: %2"_s.arg(c.tlsCertFile, certFile.errorString());
+        return std::nullopt;
+    }
+    if (!keyFile.open(QIODevice::ReadOnly)) {
+        *error = u"TLS_KEY_FILE: cannot read %1: %2"_s.arg(c.tlsKeyFile, keyFile.errorString());
+        return std::nullopt;
+    }
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+    if (chain.isEmpty()) {
+        *error = u"TLS_CERT_FILE: %1 holds no PEM certificate"_s.arg(c.tlsCertFile);
+        return std::nullopt;
+    }
+    const QByteArray keyPem = keyFile.readAll();
+    QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+    if (key.isNull()) {
+        *error = u"TLS_KEY_FILE: %1 holds no unencrypted PEM RSA or EC key"_s.arg(c.tlsKeyFile);
+        return std::nullopt;
+    }
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setLocalCertificateChain(chain);
+    tls.setPrivateKey(key);
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    return tls;
+}
+
+} // namespace
+
+Service::Service(const config::Config &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_http(std::make_unique<QHttpServer>())
+    , m_bus(new bus::InProcessBus(this))
+    , m_rest(new twilio::TwilioClient(this))
+    , m_iam(new twilio::TwilioClient(this))
+    , m_validator(new server::FlexTokenValidator(*m_iam, this))
+    , m_frontDoor(new server::FrontDoor(*m_http, *m_validator, this))
+    , m_opsRoutes(std::make_unique<ops::OpsRoutes>())
+{
+    for (twilio::TwilioClient *client : {m_rest, m_iam}) {
+        connect(client, &twilio::TwilioClient::requestFinished, this,
+                [this](const QString &, int status, std::chrono::milliseconds) {
+                    if (status >= 200 && status < 500 && status != 401 && status != 429) {
+                        m_lastTwilioSuccessMs = QDateTime::currentMSecsSinceEpoch();
+                        m_lastTwilioError.clear();
+                    } else {
+                        m_lastTwilioError = status == 0 ? u"no answer"_s : u"HTTP %1"_s.arg(status);
+                    }
+                });
+    }
+
+    m_opsRoutes->addReadinessCheck(u"not listening"_s,
+                                   [this] { return m_frontDoor->isListening(); });
+    m_opsRoutes->addReadinessCheck([this]() -> QString {
+        // Ready while Twilio answered recently, or nothing has failed yet.
+        if (m_lastTwilioError.isEmpty())
+            return {};
+        const qint64 age = QDateTime::currentMSecsSinceEpoch() - m_lastTwilioSuccessMs;
+        if (m_lastTwilioSuccessMs > 0 && age < 120'000)
+            return {};
+        return u"last Twilio contact failed ("_s + m_lastTwilioError + u')';
+    });
+    m_opsRoutes->registerRoutes(*m_http);
+    server::StaticPages::registerRoutes(*m_http);
+    applyRuntimeSettings();
+}
+
+Service::~Service() = default;
+
+void Service::applyRuntimeSettings()
+{
+    const config::Config &c = m_config;
+    m_rest->setCredentials(c.restUsername(), c.restPassword());
+    // Flex token validation is documented with the account's own credentials.
+    m_iam->setCredentials(c.accountSid, c.authToken);
+    for (twilio::TwilioClient *client : {m_rest, m_iam}) {
+        client->setMaxInFlight(c.twilioMaxInFlight);
+        client->setDefaultTimeout(c.twilioRequestTimeout);
+        twilio::RetryPolicy policy;
+        policy.maxRetries = c.twilioMaxRetries;
+        client->setRetryPolicy(policy);
+    }
+    m_validator->configure(validatorSettings(c));
+    m_frontDoor->configure(frontDoorSettings(c));
+    m_opsRoutes->setMetricsToken(c.metricsToken);
+    ops::registerSecret(c.authToken);
+    ops::registerSecret(c.apiSecret);
+    ops::registerSecret(c.metricsToken);
+}
+
+bool Service::start(QString *error)
+{
+    if (m_config.tlsEnabled()) {
+        const std::optional<QSslConfiguration> tls = loadTls(m_config, error);
+        if (!tls)
+            return false;
+        m_frontDoor->setTlsConfiguration(*tls);
+    }
+    QString listenError;
+    if (!m_frontDoor->listen(&listenError)) {
+        *error = u"cannot listen on %1:%2: %3"_s.arg(m_config.bindAddress.toString())
+                     .arg(m_config.port)
+                     .arg(listenError);
+        return false;
+    }
+    m_started = true;
+    return true;
+}
+
+bool Service::reload(const config::Config &next, QString *error)
+{
+    // Identity of the deployment and the listening socket need a restart.
+    const auto differs = [&](const QString &name, bool changed) {
+        if (changed && error->isEmpty())
+            *error = name + u" cannot change without a restart"_s;
+        return changed;
+    };
+    error->clear();
+    if (differs(u"PORT"_s, next.port != m_config.port) ||
+        differs(u"BIND_ADDRESS"_s, next.bindAddress != m_config.bindAddress) ||
+        differs(u"TWILIO_ACCOUNT_SID"_s, next.accountSid != m_config.accountSid) ||
+        differs(u"TWILIO_FLEX_WORKSPACE_SID"_s, next.workspaceSid != m_config.workspaceSid) ||
+        differs(u"STATE_DIR"_s, next.stateDir != m_config.stateDir) ||
+        differs(u"TLS_CERT_FILE"_s, next.tlsEnabled() != m_config.tlsEnabled()))
+        return false;
+    std::optional<QSslConfiguration> tls;
+    if (next.tlsEnabled()) {
+        tls = loadTls(next, error);
+        if (!tls)
+            return false;
+    }
+    m_config = next;
+    applyRuntimeSettings();
+    if (tls)
+        m_frontDoor->setTlsConfiguration(*tls);
+    return true;
+}
+
+void Service::shutdown(std::function<void()> done)
+{
+    m_frontDoor->stopAccepting();
+    m_rest->drain();
+    m_iam->drain();
+    done();
+}
+
+void Service::setWebhookBaseUrl(const QUrl &url)
+{
+    m_config.webhookBaseUrl = url;
+    m_config.externalHost = url.toString();
+    applyRuntimeSettings();
+}
+
+quint16 Service::port() const
+{
+    return m_frontDoor->port();
+}
+
+QString Service::statusLine() const
+{
+    return u"serving %1 connections"_s.arg(m_frontDoor->openConnections());
+}
+
+} // namespace flex::app

@@ -1,0 +1,173 @@
+#include "server/flextokenvalidator.h"
+
+#include "ops/logcategories.h"
+#include "ops/metrics.h"
+#include "twilio/twilioclient.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace flex::server {
+
+using namespace Qt::StringLiterals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+bool plausibleToken(const QString &token)
+{
+    if (token.isEmpty() || token.size() > FlexTokenValidator::MaxTokenLength)
+        return false;
+    for (QChar c : token) {
+        if (c.unicode() <= 0x20 || c.unicode() >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
+FlexTokenValidator::Result resultFromAnswer(const twilio::TwilioResult &answer)
+{
+    FlexTokenValidator::Result result;
+    if (!answer.ok()) {
+        const twilio::TwilioError &error = *answer.error;
+        const bool ourProblem = error.kind != twilio::TwilioError::Kind::Http ||
+                                error.httpStatus == 401 || error.httpStatus == 429 ||
+                                error.httpStatus >= 500;
+        result.outcome = ourProblem ? FlexTokenValidator::Outcome::Unavailable
+                                    : FlexTokenValidator::Outcome::Invalid;
+        result.reason = error.toString();
+        return result;
+    }
+    const QJsonObject body = answer.body;
+    if (!body.value("valid"_L1).toBool()) {
+        result.outcome = FlexTokenValidator::Outcome::Invalid;
+        result.reason = body.value("message"_L1).toString(u"token not valid"_s);
+        return result;
+    }
+    result.outcome = FlexTokenValidator::Outcome::Valid;
+    result.who.identity = body.value("identity"_L1).toString();
+    result.who.workerSid = body.value("worker_sid"_L1).toString();
+    result.who.realmUserId = body.value("realm_user_id"_L1).toString();
+    const QJsonArray roles = body.value("roles"_L1).toArray();
+    for (const QJsonValue &role : roles)
+        result.who.roles << role.toString();
+    result.who.expiration =
+        QDateTime::fromString(body.value("expiration"_L1).toString(), Qt::ISODateWithMs);
+    if (result.who.identity.isEmpty()) {
+        result.outcome = FlexTokenValidator::Outcome::Invalid;
+        result.reason = u"token has no identity"_s;
+    }
+    return result;
+}
+
+} // namespace
+
+FlexTokenValidator::FlexTokenValidator(twilio::TwilioClient &iamClient, QObject *parent)
+    : QObject(parent)
+    , m_client(iamClient)
+{}
+
+void FlexTokenValidator::configure(const Settings &settings)
+{
+    m_settings = settings;
+}
+
+void FlexTokenValidator::clearCache()
+{
+    m_cache.clear();
+    m_insertionOrder.clear();
+}
+
+void FlexTokenValidator::validate(const QString &token, QObject *context, Handler handler)
+{
+    if (!plausibleToken(token)) {
+        Result result;
+        result.outcome = Outcome::Invalid;
+        result.reason = token.isEmpty() ? u"no token"_s : u"malformed token"_s;
+        handler(result);
+        return;
+    }
+    const QByteArray key = QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
+    const auto cached = m_cache.constFind(key);
+    if (cached != m_cache.cend()) {
+        if (cached->expiresAt > Clock::now()) {
+            Result result = cached->result;
+            result.fromCache = true;
+            handler(result);
+            return;
+        }
+        m_cache.erase(cached);
+    }
+
+    auto waiting = m_waiting.find(key);
+    if (waiting != m_waiting.end()) {
+        waiting->append({context, std::move(handler)});
+        return;
+    }
+    m_waiting.insert(key, {{context, std::move(handler)}});
+
+    twilio::TwilioRequest request;
+    request.method = twilio::TwilioRequest::Method::Post;
+    QUrl url = m_settings.iamBaseUrl;
+    url.setPath(url.path() + "/v1/Accounts/"_L1 + m_settings.accountSid + "/Tokens/validate"_L1);
+    request.url = url;
+    request.jsonBody =
+        QJsonDocument(QJsonObject{{"token"_L1, token}}).toJson(QJsonDocument::Compact);
+    request.endpoint = u"ValidateToken"_s;
+    m_client.send(request, this, [this, key](const twilio::TwilioResult &answer) {
+        finish(key, resultFromAnswer(answer));
+    });
+}
+
+void FlexTokenValidator::finish(const QByteArray &key, Result result)
+{
+    if (result.outcome == Outcome::Unavailable)
+        qCWarning(lcAuth) << "Flex token validation unavailable:" << result.reason;
+    remember(key, result);
+    const QList<Waiter> waiters = m_waiting.take(key);
+    for (const Waiter &waiter : waiters) {
+        if (waiter.context)
+            waiter.handler(result);
+    }
+}
+
+void FlexTokenValidator::remember(const QByteArray &key, const Result &result)
+{
+    if (m_settings.maxEntries <= 0 || result.outcome == Outcome::Unavailable)
+        return;
+    const auto now = Clock::now();
+    auto expiresAt = now;
+    if (result.outcome == Outcome::Valid) {
+        expiresAt = now + m_settings.positiveTtl;
+        if (result.who.expiration.isValid()) {
+            const qint64 left = QDateTime::currentDateTimeUtc().msecsTo(result.who.expiration);
+            expiresAt =
+                std::min(expiresAt, now + std::chrono::milliseconds(std::max<qint64>(0, left)));
+        }
+    } else {
+        expiresAt = now + m_settings.negativeTtl;
+    }
+    if (expiresAt <= now)
+        return;
+
+    while (m_cache.size() >= m_settings.maxEntries && !m_insertionOrder.empty()) {
+        m_cache.remove(m_insertionOrder.front());
+        m_insertionOrder.pop_front();
+    }
+    if (!m_cache.contains(key))
+        m_insertionOrder.push_back(key);
+    m_cache.insert(key, {result, expiresAt});
+    // The order list may hold keys that already left the cache; keep it bounded.
+    if (m_insertionOrder.size() > size_t(m_settings.maxEntries) * 2) {
+        std::deque<QByteArray> live;
+        for (const QByteArray &k : m_insertionOrder) {
+            if (m_cache.contains(k))
+                live.push_back(k);
+        }
+        m_insertionOrder.swap(live);
+    }
+}
+
+} // namespace flex::server

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "server/flexidentity.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+
+namespace flex::twilio {
+class TwilioClient;
+}
+
+namespace flex::server {
+
+// Checks Flex tokens with Twilio's token validation endpoint
+// (POST {IAM}/v1/Accounts/{AC}/Tokens/validate) and remembers the answers:
+// valid ones until their expiration (at most the positive TTL), invalid ones
+// for the negative TTL. Concurrent checks of one token share one request, so
+// a reconnect storm does not become an IAM storm. Tokens are held only as
+// SHA-256 digests.
+class FlexTokenValidator : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Outcome { Valid, Invalid, Unavailable };
+    struct Result
+    {
+        Outcome outcome = Outcome::Unavailable;
+        FlexIdentity who;
+        QString reason; // for logs and metrics; never contains the token
+        bool fromCache = false;
+    };
+    using Handler = std::function<void(const Result &)>;
+
+    struct Settings
+    {
+        QUrl iamBaseUrl;
+        QString accountSid;
+        std::chrono::seconds positiveTtl{300};
+        std::chrono::seconds negativeTtl{10};
+        int maxEntries = 10000;
+    };
+
+    FlexTokenValidator(twilio::TwilioClient &iamClient, QObject *parent = nullptr);
+
+    void configure(const Settings &settings); // keeps cached answers
+    void validate(const QString &token, QObject *context, Handler handler);
+
+    int cachedEntries() const { return int(m_cache.size()); }
+    void clearCache();
+
+    static constexpr int MaxTokenLength = 8192;
+
+private:
+    struct Entry
+    {
+        Result result;
+        std::chrono::steady_clock::time_point expiresAt;
+    };
+    struct Waiter
+    {
+        QPointer<QObject> context;
+        Handler handler;
+    };
+
+    void finish(const QByteArray &key, Result result);
+    void remember(const QByteArray &key, const Result &result);
+
+    twilio::TwilioClient &m_client;
+    Settings m_settings;
+    QHash<QByteArray, Entry> m_cache;
+    std::deque<QByteArray> m_insertionOrder;
+    QHash<QByteArray, QList<Waiter>> m_waiting;
+};
+
+} // namespace flex::server

@@ -1,0 +1,327 @@
+#include "server/frontdoor.h"
+
+#include "ops/logcategories.h"
+#include "ops/metrics.h"
+#include "server/connectionguards.h"
+#include "server/flextokenvalidator.h"
+#include "server/handoffserver.h"
+#include "server/websocketendpoint.h"
+#include "server/websocketkeepalive.h"
+
+#include <QHttpServer>
+#include <QSslServer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QUrlQuery>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+namespace flex::server {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString peerKey(const QHostAddress &address, quint16 port)
+{
+    return address.toString() + u'|' + QString::number(port);
+}
+
+ops::Counter &handshakes(const QByteArray &result)
+{
+    return ops::metrics().counter("flex_websocket_handshakes_total",
+                                  "WebSocket upgrade attempts by result", {{"result", result}});
+}
+
+// The token may come as the only Sec-WebSocket-Protocol value (browsers),
+// a `token` header, Authorization: Bearer, or ?token=.
+struct OfferedToken
+{
+    QString token;
+    bool viaSubprotocol = false;
+};
+
+OfferedToken tokenOf(const RequestHead &head)
+{
+    const QByteArray protocols = head.header("sec-websocket-protocol");
+    if (!protocols.isEmpty())
+        return {QString::fromLatin1(protocols.split(',').first().trimmed()), true};
+    const QByteArray header = head.header("token");
+    if (!header.isEmpty())
+        return {QString::fromLatin1(header), false};
+    const QByteArray authorization = head.header("authorization");
+    if (authorization.size() > 7 && authorization.left(7).toLower() == "bearer ")
+        return {QString::fromLatin1(authorization.mid(7).trimmed()), false};
+    const QUrlQuery query(head.url());
+    return {query.queryItemValue(u"token"_s, QUrl::FullyDecoded), false};
+}
+
+} // namespace
+
+void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
+                      const QByteArray &body)
+{
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    QByteArray text = body.isEmpty() ? reason + '\n' : body;
+    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
+                  "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                  QByteArray::number(text.size()) + "\r\nConnection: close\r\n\r\n" + text);
+    socket->disconnectFromHost();
+}
+
+FrontDoor::FrontDoor(QHttpServer &http, FlexTokenValidator &validator, QObject *parent)
+    : QObject(parent)
+    , m_http(http)
+    , m_validator(validator)
+    , m_handoff(new HandoffServer(this))
+    , m_webSockets(new QWebSocketServer(u"flex-backend"_s, QWebSocketServer::NonSecureMode, this))
+    , m_keepAlive(new WebSocketKeepAlive(this))
+{
+    // QHttpServer takes the handoff server as its child.
+    m_http.bind(m_handoff);
+    // The front door does its own limits and authentication; this server
+    // only completes the handshake of sockets handed to it.
+    m_webSockets->setMaxPendingConnections(1 << 20);
+    m_webSockets->setHandshakeTimeout(std::chrono::milliseconds(m_settings.headTimeout));
+    connect(m_webSockets, &QWebSocketServer::newConnection, this, &FrontDoor::onWebSocketReady);
+}
+
+FrontDoor::~FrontDoor() = default;
+
+void FrontDoor::configure(const Settings &settings)
+{
+    m_settings = settings;
+    m_keepAlive->setInterval(settings.pingInterval);
+    m_webSockets->setHandshakeTimeout(settings.headTimeout);
+}
+
+void FrontDoor::setTlsConfiguration(const QSslConfiguration &tls)
+{
+    m_tls = std::make_unique<QSslConfiguration>(tls);
+    if (auto *sslServer = qobject_cast<QSslServer *>(m_listener.get()))
+        sslServer->setSslConfiguration(tls);
+}
+
+bool FrontDoor::listen(QString *error)
+{
+    if (m_tls) {
+        auto sslServer = std::make_unique<QSslServer>();
+        sslServer->setSslConfiguration(*m_tls);
+        sslServer->setHandshakeTimeout(int(m_settings.headTimeout.count()));
+        m_listener = std::move(sslServer);
+    } else {
+        m_listener = std::make_unique<QTcpServer>();
+    }
+    m_listener->setMaxPendingConnections(1024);
+    connect(m_listener.get(), &QTcpServer::pendingConnectionAvailable, this,
+            &FrontDoor::acceptPending);
+    if (!m_listener->listen(m_settings.address, m_settings.port)) {
+        if (error)
+            *error = m_listener->errorString();
+        return false;
+    }
+    return true;
+}
+
+quint16 FrontDoor::port() const
+{
+    return m_listener ? m_listener->serverPort() : 0;
+}
+
+bool FrontDoor::isListening() const
+{
+    return m_listener && m_listener->isListening();
+}
+
+void FrontDoor::stopAccepting()
+{
+    if (m_listener)
+        m_listener->close();
+}
+
+void FrontDoor::registerWebSocketEndpoint(const QString &path, WebSocketEndpoint *endpoint)
+{
+    m_endpoints.insert(path, endpoint);
+}
+
+void FrontDoor::acceptPending()
+{
+    while (QTcpSocket *socket = m_listener->nextPendingConnection()) {
+        if (m_open >= m_settings.maxConnections) {
+            ops::metrics()
+                .counter("flex_connections_refused_total", "Connections refused over the limit")
+                .inc();
+            refuseConnection(socket, 503, "Service Unavailable");
+            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            continue;
+        }
+        ++m_open;
+        connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+        connect(socket, &QTcpSocket::disconnected, socket, [socket] {
+            // Sockets upgraded to WebSockets are owned by the QWebSocket.
+            if (!qobject_cast<QWebSocket *>(socket->parent()))
+                socket->deleteLater();
+        });
+        auto *reader = new HeadReader(socket, m_settings.maxHeadBytes, m_settings.headTimeout);
+        connect(reader, &HeadReader::headReceived, this, &FrontDoor::onHead);
+    }
+}
+
+void FrontDoor::onHead(QTcpSocket *socket, const RequestHead &head)
+{
+    if (head.isWebSocketUpgrade() || head.path().startsWith("/websocket/"))
+        upgrade(socket, head);
+    else
+        handToHttp(socket, head);
+}
+
+bool FrontDoor::originAllowed(const RequestHead &head) const
+{
+    if (m_settings.allowedOrigins.isEmpty())
+        return true;
+    const QString origin = QString::fromLatin1(head.header("origin"));
+    // Non-browser clients send no Origin; the token still protects them.
+    return origin.isEmpty() || m_settings.allowedOrigins.contains(origin);
+}
+
+void FrontDoor::upgrade(QTcpSocket *socket, const RequestHead &head)
+{
+    const QString path = QString::fromUtf8(head.path());
+    if (!head.isWebSocketUpgrade() || head.method != "GET") {
+        handshakes("not_websocket").inc();
+        refuseConnection(socket, 400, "Bad Request", "A WebSocket upgrade is required here.\n");
+        return;
+    }
+    if (!m_endpoints.contains(path)) {
+        handshakes("unknown_path").inc();
+        refuseConnection(socket, 404, "Not Found", "No WebSocket is served at this path.\n");
+        return;
+    }
+    if (!originAllowed(head)) {
+        handshakes("origin_refused").inc();
+        refuseConnection(socket, 403, "Forbidden", "Origin not allowed.\n");
+        return;
+    }
+    const OfferedToken offered = tokenOf(head);
+    if (offered.token.isEmpty()) {
+        handshakes("bad_token").inc();
+        refuseConnection(socket, 403, "Forbidden", "A Flex token is required.\n");
+        return;
+    }
+    // Hold the socket's data until the token is checked.
+    QPointer<QTcpSocket> guarded(socket);
+    m_validator.validate(
+        offered.token, this,
+        [this, guarded, path, offered](const FlexTokenValidator::Result &result) {
+            if (!guarded || guarded->state() != QAbstractSocket::ConnectedState)
+                return;
+            if (result.fromCache)
+                ops::metrics()
+                    .counter("flex_token_cache_hits_total", "Flex token checks answered from cache")
+                    .inc();
+            switch (result.outcome) {
+            case FlexTokenValidator::Outcome::Invalid:
+                handshakes("bad_token").inc();
+                qCInfo(lcAuth) << "refused a WebSocket on" << path << ":" << result.reason;
+                refuseConnection(guarded, 403, "Forbidden", "Flex token not valid.\n");
+                return;
+            case FlexTokenValidator::Outcome::Unavailable:
+                handshakes("iam_unavailable").inc();
+                refuseConnection(guarded, 503, "Service Unavailable",
+                                 "Flex token validation is unavailable; try again.\n");
+                return;
+            case FlexTokenValidator::Outcome::Valid:
+                break;
+            }
+            const QString key = peerKey(guarded->peerAddress(), guarded->peerPort());
+            PendingUpgrade pending{path, result.who,
+                                   offered.viaSubprotocol ? offered.token : QString()};
+            if (!pending.subprotocol.isEmpty()) {
+                if (m_offeredSubprotocols[pending.subprotocol]++ == 0)
+                    m_webSockets->setSupportedSubprotocols(m_offeredSubprotocols.keys());
+            }
+            m_pendingUpgrades.insert(key, pending);
+            connect(guarded, &QObject::destroyed, this, [this, key] {
+                const auto it = m_pendingUpgrades.constFind(key);
+                if (it != m_pendingUpgrades.cend()) {
+                    releaseSubprotocol(it->subprotocol);
+                    m_pendingUpgrades.erase(it);
+                }
+            });
+            m_webSockets->handleConnection(guarded);
+        });
+}
+
+void FrontDoor::releaseSubprotocol(const QString &token)
+{
+    if (token.isEmpty())
+        return;
+    const auto it = m_offeredSubprotocols.find(token);
+    if (it == m_offeredSubprotocols.end())
+        return;
+    if (--it.value() <= 0) {
+        m_offeredSubprotocols.erase(it);
+        m_webSockets->setSupportedSubprotocols(m_offeredSubprotocols.keys());
+    }
+}
+
+void FrontDoor::onWebSocketReady()
+{
+    while (QWebSocket *socket = m_webSockets->nextPendingConnection()) {
+        const QString key = peerKey(socket->peerAddress(), socket->peerPort());
+        const auto it = m_pendingUpgrades.find(key);
+        if (it == m_pendingUpgrades.end()) {
+            qCWarning(lcServer) << "an upgraded WebSocket had no pending authentication; closing";
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        const PendingUpgrade pending = it.value();
+        m_pendingUpgrades.erase(it);
+        releaseSubprotocol(pending.subprotocol);
+        WebSocketEndpoint *endpoint = m_endpoints.value(pending.path);
+        if (!endpoint) {
+            socket->close(QWebSocketProtocol::CloseCodeGoingAway);
+            socket->deleteLater();
+            continue;
+        }
+        handshakes("accepted").inc();
+        socket->setMaxAllowedIncomingMessageSize(quint64(m_settings.wsMaxMessageBytes));
+        socket->setMaxAllowedIncomingFrameSize(quint64(m_settings.wsMaxMessageBytes));
+        const QByteArray kind = pending.path.section(u'/', -1).toUtf8();
+        ops::Gauge &open =
+            ops::metrics().gauge("flex_websocket_connections",
+                                 "Open WebSocket connections by socket kind", {{"kind", kind}});
+        open.inc();
+        connect(socket, &QObject::destroyed, this, [&open] { open.dec(); });
+        m_keepAlive->track(socket);
+        qCInfo(lcServer).noquote()
+            << "WebSocket opened on" << pending.path << "for" << pending.who.identity;
+        endpoint->acceptSocket(socket, pending.who);
+        Q_EMIT webSocketOpened(pending.path, socket);
+    }
+}
+
+void FrontDoor::handToHttp(QTcpSocket *socket, const RequestHead &head)
+{
+    const std::optional<qint64> length = head.contentLength();
+    if (length && *length < 0) {
+        refuseConnection(socket, 400, "Bad Request", "Malformed Content-Length.\n");
+        return;
+    }
+    if (length && *length > m_settings.maxBodyBytes) {
+        refuseConnection(socket, 413, "Content Too Large");
+        return;
+    }
+    if (length && head.isChunked()) {
+        refuseConnection(socket, 400, "Bad Request",
+                         "Content-Length and chunked encoding together.\n");
+        return;
+    }
+    new HttpConnectionGuard(socket, m_settings.maxHeadBytes + m_settings.maxBodyBytes,
+                            m_settings.headTimeout, m_settings.idleTimeout);
+    m_handoff->handOver(socket);
+}
+
+} // namespace flex::server

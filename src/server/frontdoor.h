@@ -1,0 +1,106 @@
+#pragma once
+
+#include "server/flexidentity.h"
+#include "server/requesthead.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QPointer>
+#include <QSslConfiguration>
+#include <QStringList>
+
+#include <chrono>
+#include <memory>
+
+class QHttpServer;
+class QTcpServer;
+class QTcpSocket;
+class QWebSocket;
+class QWebSocketServer;
+
+namespace flex::server {
+
+class FlexTokenValidator;
+class HandoffServer;
+class WebSocketEndpoint;
+class WebSocketKeepAlive;
+
+// The one listening port. Reads each connection's first request head (with a
+// size limit and a timeout), then either authenticates a WebSocket upgrade
+// to a registered path and completes it with QWebSocketServer (echoing the
+// token offered as subprotocol, as browsers require), or hands the
+// connection to QHttpServer for the HTTP routes.
+class FrontDoor : public QObject
+{
+    Q_OBJECT
+public:
+    struct Settings
+    {
+        QHostAddress address = QHostAddress::Any;
+        quint16 port = 3000;
+        int maxConnections = 10000;
+        int maxHeadBytes = 16384;
+        int maxBodyBytes = 65536;
+        std::chrono::milliseconds headTimeout{10000};
+        std::chrono::milliseconds idleTimeout{60000};
+        int wsMaxMessageBytes = 65536;
+        std::chrono::milliseconds pingInterval{30000};
+        QStringList allowedOrigins;
+    };
+
+    FrontDoor(QHttpServer &http, FlexTokenValidator &validator, QObject *parent = nullptr);
+    ~FrontDoor() override;
+
+    // Limits apply to connections accepted afterwards; address and port on listen().
+    void configure(const Settings &settings);
+    // Native TLS on the same port; call before listen(), or later to swap the certificate.
+    void setTlsConfiguration(const QSslConfiguration &tls);
+    bool listen(QString *error);
+    quint16 port() const;
+    bool isListening() const;
+    void stopAccepting();
+
+    void registerWebSocketEndpoint(const QString &path, WebSocketEndpoint *endpoint);
+
+    int openConnections() const { return m_open; }
+
+Q_SIGNALS:
+    // An authenticated WebSocket was opened on path.
+    void webSocketOpened(const QString &path, QWebSocket *socket);
+
+private:
+    void acceptPending();
+    void onHead(QTcpSocket *socket, const RequestHead &head);
+    void upgrade(QTcpSocket *socket, const RequestHead &head);
+    void handToHttp(QTcpSocket *socket, const RequestHead &head);
+    void onWebSocketReady();
+    void releaseSubprotocol(const QString &token);
+    bool originAllowed(const RequestHead &head) const;
+
+    struct PendingUpgrade
+    {
+        QString path;
+        FlexIdentity who;
+        QString subprotocol; // empty when the token came another way
+    };
+
+    QHttpServer &m_http;
+    FlexTokenValidator &m_validator;
+    Settings m_settings;
+    std::unique_ptr<QTcpServer> m_listener;
+    std::unique_ptr<QSslConfiguration> m_tls;
+    HandoffServer *m_handoff = nullptr;
+    QWebSocketServer *m_webSockets = nullptr;
+    WebSocketKeepAlive *m_keepAlive = nullptr;
+    QHash<QString, WebSocketEndpoint *> m_endpoints;
+    QHash<QString, PendingUpgrade> m_pendingUpgrades; // by peer "address|port"
+    QHash<QString, int> m_offeredSubprotocols;        // token -> upgrades waiting on it
+    int m_open = 0;
+};
+
+// Writes a complete minimal HTTP answer and closes the connection.
+void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
+                      const QByteArray &body = {});
+
+} // namespace flex::server
