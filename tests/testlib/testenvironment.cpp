@@ -1,0 +1,151 @@
+#include "testenvironment.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QNetworkRequest>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace flex::testing {
+
+using namespace Qt::StringLiterals;
+
+emulator::EmulatorConfig TestEnvironment::fastConfig()
+{
+    emulator::EmulatorConfig config;
+    config.callStepInterval = std::chrono::milliseconds(20);
+    config.talkTime = std::chrono::milliseconds(100);
+    config.tickInterval = std::chrono::milliseconds(200);
+    return config;
+}
+
+TestEnvironment::TestEnvironment(const emulator::EmulatorConfig &config)
+    : m_emulator(std::make_unique<emulator::TwilioEmulator>(config))
+{
+    if (!m_emulator->listen(QHostAddress::LocalHost, 0))
+        qFatal("the emulator could not listen");
+    const QDateTime expires = QDateTime::currentDateTimeUtc().addSecs(3600);
+    m_emulator->addToken(agentToken(), u"alice"_s, {u"agent"_s}, expires);
+    m_emulator->addToken(otherAgentToken(), u"bob"_s, {u"agent"_s}, expires);
+    m_emulator->addToken(supervisorToken(), u"sam"_s, {u"supervisor"_s}, expires);
+
+    QTemporaryDir dir;
+    dir.setAutoRemove(false);
+    m_stateDir = dir.path();
+    m_port = freeLoopbackPort();
+    const emulator::EmulatorConfig &c = m_emulator->config();
+    const QString base = m_emulator->baseUrl().toString(QUrl::StripTrailingSlash);
+    m_service.setEnv(u"TWILIO_ACCOUNT_SID"_s, c.accountSid);
+    m_service.setEnv(u"TWILIO_AUTH_TOKEN"_s, c.authToken);
+    m_service.setEnv(u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, c.workflowSid);
+    m_service.setEnv(u"TWILIO_FLEX_WORKSPACE_SID"_s, c.workspaceSid);
+    m_service.setEnv(u"TWILIO_API_URL"_s, base);
+    m_service.setEnv(u"TWILIO_TASKROUTER_URL"_s, base);
+    m_service.setEnv(u"TWILIO_IAM_URL"_s, base);
+    m_service.setEnv(u"EXTERNAL_HOST"_s, u"http://127.0.0.1:"_s + QString::number(m_port));
+    m_service.setEnv(u"BIND_ADDRESS"_s, u"127.0.0.1"_s);
+    m_service.setEnv(u"PORT"_s, QString::number(m_port));
+    m_service.setEnv(u"STATE_DIR"_s, m_stateDir);
+    m_service.setEnv(u"STATS_TIMEZONE"_s, u"UTC"_s);
+    m_service.setEnv(u"LOG_LEVEL"_s, u"info"_s);
+    m_service.setWorkingDirectory(m_stateDir);
+}
+
+TestEnvironment::~TestEnvironment()
+{
+    if (!m_stateDir.isEmpty())
+        QDir(m_stateDir).removeRecursively();
+}
+
+bool TestEnvironment::startService(const QStringList &arguments)
+{
+    return m_service.start(arguments);
+}
+
+WsClient::WsClient()
+{
+    connect(&m_socket, &QWebSocket::textMessageReceived, this,
+            [this](const QString &message) { m_messages.append(message); });
+}
+
+WsClient::~WsClient() = default;
+
+bool WsClient::open(const QUrl &url, const QString &token, int timeoutMs)
+{
+    QNetworkRequest request(url);
+    if (!token.isEmpty())
+        request.setRawHeader("Sec-WebSocket-Protocol", token.toUtf8());
+    return open(request, timeoutMs);
+}
+
+bool WsClient::open(const QNetworkRequest &request, int timeoutMs)
+{
+    bool ended = false;
+    const auto onEnd = [&ended] { ended = true; };
+    const QMetaObject::Connection c1 = connect(&m_socket, &QWebSocket::connected, this, onEnd);
+    const QMetaObject::Connection c2 = connect(&m_socket, &QWebSocket::disconnected, this, onEnd);
+    const QMetaObject::Connection c3 = connect(
+        &m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, onEnd);
+    m_socket.open(request);
+    (void)QTest::qWaitFor([&] { return ended; }, timeoutMs);
+    disconnect(c1);
+    disconnect(c2);
+    disconnect(c3);
+    return m_socket.state() == QAbstractSocket::ConnectedState;
+}
+
+void WsClient::sendJson(const QJsonObject &message)
+{
+    m_socket.sendTextMessage(
+        QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact)));
+}
+
+void WsClient::sendText(const QString &text)
+{
+    m_socket.sendTextMessage(text);
+}
+
+QJsonDocument WsClient::json(int index) const
+{
+    if (index < 0 || index >= m_messages.size())
+        return {};
+    return QJsonDocument::fromJson(m_messages.at(index).toUtf8());
+}
+
+int WsClient::waitFor(const std::function<bool(const QJsonDocument &)> &pred, int timeoutMs,
+                      int from)
+{
+    int found = -1;
+    int checked = from;
+    (void)QTest::qWaitFor(
+        [&] {
+            for (; checked < m_messages.size(); ++checked) {
+                if (pred(json(checked))) {
+                    found = checked;
+                    return true;
+                }
+            }
+            return false;
+        },
+        timeoutMs);
+    return found;
+}
+
+int WsClient::waitForCount(int count, int timeoutMs)
+{
+    (void)QTest::qWaitFor([&] { return m_messages.size() >= count; }, timeoutMs);
+    return int(m_messages.size());
+}
+
+bool WsClient::waitForDisconnect(int timeoutMs)
+{
+    return QTest::qWaitFor([&] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
+                           timeoutMs);
+}
+
+QString WsClient::dump() const
+{
+    return m_messages.join(u'\n');
+}
+
+} // namespace flex::testing
