@@ -1,0 +1,93 @@
+// flex-bench: performance scenarios that print numbers (never assertions).
+//   flex-bench               run every scenario
+//   flex-bench NAME [ARGS]   run one (see --list)
+#include "scenario.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace flex::bench {
+
+std::vector<Scenario> &scenarios()
+{
+    static std::vector<Scenario> all;
+    return all;
+}
+
+double percentile(const std::vector<double> &sorted, double p)
+{
+    if (sorted.empty())
+        return 0;
+    const double rank = p / 100.0 * double(sorted.size() - 1);
+    const size_t low = size_t(std::floor(rank));
+    const size_t high = std::min(sorted.size() - 1, low + 1);
+    return sorted[low] + (sorted[high] - sorted[low]) * (rank - double(low));
+}
+
+qint64 residentBytes(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> lines = status.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong() * 1024;
+    }
+    return 0;
+}
+
+} // namespace flex::bench
+
+int main(int argc, char *argv[])
+{
+    using namespace flex::bench;
+    QCoreApplication app(argc, argv);
+    QStringList args = QCoreApplication::arguments().mid(1);
+    auto &all = scenarios();
+    std::sort(all.begin(), all.end(),
+              [](const Scenario &a, const Scenario &b) { return a.name < b.name; });
+    if (args.value(0) == QLatin1String("--list") || args.value(0) == QLatin1String("--help")) {
+        for (const Scenario &s : all)
+            std::printf("%-12s %s\n", qPrintable(s.name), qPrintable(s.description));
+        return 0;
+    }
+    std::vector<const Scenario *> queue;
+    QStringList scenarioArgs;
+    if (args.isEmpty()) {
+        for (const Scenario &s : all)
+            queue.push_back(&s);
+    } else {
+        const auto it = std::find_if(all.begin(), all.end(),
+                                     [&](const Scenario &s) { return s.name == args.first(); });
+        if (it == all.end()) {
+            std::fprintf(stderr, "flex-bench: unknown scenario %s (try --list)\n",
+                         qPrintable(args.first()));
+            return 64;
+        }
+        queue.push_back(&*it);
+        scenarioArgs = args.mid(1);
+    }
+    int worst = 0;
+    size_t next = 0;
+    std::function<void()> runNext = [&] {
+        if (next == queue.size()) {
+            QCoreApplication::exit(worst);
+            return;
+        }
+        const Scenario *s = queue[next++];
+        std::printf("== %s: %s\n", qPrintable(s->name), qPrintable(s->description));
+        std::fflush(stdout);
+        s->run(scenarioArgs, [&](int rc) {
+            worst = std::max(worst, rc);
+            QMetaObject::invokeMethod(&app, runNext, Qt::QueuedConnection);
+        });
+    };
+    QMetaObject::invokeMethod(&app, runNext, Qt::QueuedConnection);
+    return QCoreApplication::exec();
+}

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QStringList>
+
+#include <functional>
+#include <vector>
+
+namespace flex::bench {
+
+// One benchmark scenario of flex-bench. run() starts asynchronous work on the
+// event loop and calls done(exitCode) once it has printed its numbers.
+struct Scenario
+{
+    QString name;
+    QString description;
+    std::function<void(const QStringList &args, std::function<void(int)> done)> run;
+};
+
+std::vector<Scenario> &scenarios();
+
+// Registers a scenario at static-initialisation time, from its own .cpp:
+//   static const flex::bench::Registrar reg({u"dial"_s, u"..."_s, &runDial});
+struct Registrar
+{
+    explicit Registrar(Scenario scenario) { scenarios().push_back(std::move(scenario)); }
+};
+
+// Percentile of an ascending-sorted list (p in [0,100]); 0 when empty.
+double percentile(const std::vector<double> &sorted, double p);
+
+// Resident set size of a process in bytes, from /proc/<pid>/status (0 if unknown).
+qint64 residentBytes(qint64 pid);
+
+} // namespace flex::bench
