@@ -1,7 +1,7 @@
 #include "twilio/twilioclient.h"
 
+#include "ops/logcategories.h"
 #include "ops/metrics.h"
-#include "twilio/logging.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -22,9 +22,6 @@
 #include <set>
 
 namespace flex::twilio {
-
-Q_LOGGING_CATEGORY(lcTwilio, "flex.twilio", QtInfoMsg)
-Q_LOGGING_CATEGORY(lcTwilioTraffic, "flex.twilio.traffic", QtWarningMsg)
 
 namespace {
 
