@@ -308,7 +308,7 @@ void tst_TwilioSignature::outboundEnqueueExact()
                  "<Task>{&quot;targetWorker&quot;:&quot;client:alice&quot;,"
                  "&quot;autoAnswer&quot;:&quot;true&quot;,&quot;type&quot;:&quot;outbound&quot;,"
                  "&quot;direction&quot;:&quot;outbound&quot;,"
-                 "&quot;name&quot;:&quot;+15551234567&quot;}</Task></Enqueue></Response>"));
+                 "&quot;name&quot;:&quot;+15551234567&quot;}</Task></Enqueue></Response>\n"));
     const ParsedTwiml parsed = parseTwiml(xml);
     QVERIFY(parsed.ok);
     QCOMPARE(parsed.taskText.toUtf8(),
