@@ -130,8 +130,9 @@ void CallSimulator::create(const FormParams &params, const Done &done)
     }
     const QString statusCallback = param(params, QStringLiteral("StatusCallback"));
     if (!statusCallback.isEmpty() && !isHttpUrl(statusCallback)) {
-        done(twilioError(400, 21609,
-                         QStringLiteral("StatusCallback is not a valid URL: %1").arg(statusCallback)));
+        done(twilioError(
+            400, 21609,
+            QStringLiteral("StatusCallback is not a valid URL: %1").arg(statusCallback)));
         return;
     }
 
@@ -211,10 +212,11 @@ void CallSimulator::update(const QString &sid, const FormParams &params, const D
 {
     auto it = m_calls.find(sid);
     if (it == m_calls.end()) {
-        done(twilioError(404, 20404,
-                         QStringLiteral("The requested resource /2010-04-01/Accounts/%1/Calls/%2.json "
-                                        "was not found")
-                             .arg(m_accountSid, sid)));
+        done(twilioError(
+            404, 20404,
+            QStringLiteral("The requested resource /2010-04-01/Accounts/%1/Calls/%2.json "
+                           "was not found")
+                .arg(m_accountSid, sid)));
         return;
     }
     Call &call = *it;
@@ -531,9 +533,9 @@ QJsonObject CallSimulator::toJson(const Call &call) const
     const QString uri =
         QStringLiteral("/2010-04-01/Accounts/%1/Calls/%2").arg(m_accountSid, call.sid);
     QJsonObject subresources;
-    for (const char *name : {"notifications", "recordings", "payments", "events", "siprec",
-                             "streams", "transcriptions", "user_defined_message_subscriptions",
-                             "user_defined_messages"}) {
+    for (const char *name :
+         {"notifications", "recordings", "payments", "events", "siprec", "streams",
+          "transcriptions", "user_defined_message_subscriptions", "user_defined_messages"}) {
         const QString n = QString::fromLatin1(name);
         subresources.insert(n, QString(uri + QLatin1Char('/') + n + QStringLiteral(".json")));
     }
@@ -555,7 +557,8 @@ QJsonObject CallSimulator::toJson(const Call &call) const
         {QStringLiteral("status"), call.status},
         {QStringLiteral("start_time"), rfc2822OrNull(call.started)},
         {QStringLiteral("end_time"), rfc2822OrNull(call.ended)},
-        {QStringLiteral("duration"), ended ? QJsonValue(QString::number(duration)) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("duration"),
+         ended ? QJsonValue(QString::number(duration)) : QJsonValue(QJsonValue::Null)},
         {QStringLiteral("price"), QJsonValue::Null},
         {QStringLiteral("price_unit"), QStringLiteral("USD")},
         {QStringLiteral("direction"), QStringLiteral("outbound-api")},

@@ -34,7 +34,7 @@ struct OutgoingRecord
     FormParams params;
     QByteArray signature;
     QDateTime sentAt;
-    int httpStatus = 0; // 0 until answered; -1 on network error or timeout
+    int httpStatus = 0;      // 0 until answered; -1 on network error or timeout
     QByteArray responseBody; // TwiML fetches only
 };
 
@@ -89,7 +89,8 @@ private:
     };
 
     QJsonObject toJson(const Call &call) const;
-    void schedule(const QString &sid, std::chrono::milliseconds delay, void (CallSimulator::*step)(Call &));
+    void schedule(const QString &sid, std::chrono::milliseconds delay,
+                  void (CallSimulator::*step)(Call &));
     void stepInitiated(Call &call);
     void stepRinging(Call &call);
     void stepAnswer(Call &call);

@@ -13,8 +13,9 @@ constexpr qint64 HistoryRetentionMs = 30LL * 24 * 3600 * 1000;
 // Share of simulated traffic per channel (only channels that exist are used).
 const QList<QPair<QString, double>> &trafficMix()
 {
-    static const QList<QPair<QString, double>> mix = {
-        {QStringLiteral("voice"), 0.6}, {QStringLiteral("chat"), 0.3}, {QStringLiteral("video"), 0.1}};
+    static const QList<QPair<QString, double>> mix = {{QStringLiteral("voice"), 0.6},
+                                                      {QStringLiteral("chat"), 0.3},
+                                                      {QStringLiteral("video"), 0.1}};
     return mix;
 }
 
@@ -48,8 +49,8 @@ ContactCentre::ContactCentre(const EmulatorConfig &config, QObject *parent)
                                                           : QStringLiteral("Queue %1").arg(i + 1);
         m_queues.append({newSid(QStringLiteral("WQ")), name, m_nowMs, ++m_seq});
     }
-    const int initialActivity[] = {Available, Available, Available, Break, Available,
-                                   Unavailable, Available, Offline, Available, Offline};
+    const int initialActivity[] = {Available,   Available, Available, Break,     Available,
+                                   Unavailable, Available, Offline,   Available, Offline};
     for (qsizetype q = 0; q < m_queues.size(); ++q) {
         for (int w = 0; w < config.workersPerQueue; ++w) {
             QStringList sids{m_queues.at(q).sid};
@@ -259,17 +260,17 @@ void ContactCentre::freeWorker(const QString &workerSid)
 
 void ContactCentre::addEvent(TaskEvent::Type type, const Task &task)
 {
-    m_events[task.queueSid].append({m_nowMs, type, task.queueSid, task.channel,
-                                    m_nowMs - task.createdMs});
+    m_events[task.queueSid].append(
+        {m_nowMs, type, task.queueSid, task.channel, m_nowMs - task.createdMs});
 }
 
 void ContactCentre::addWorker(const QString &name, const QStringList &queueSids, int activity)
 {
     Worker w;
     w.sid = newSid(QStringLiteral("WK"));
-    w.friendlyName =
-        name.isEmpty() ? QStringLiteral("agent%1").arg(++m_workerNameCounter, 3, 10, QLatin1Char('0'))
-                       : name;
+    w.friendlyName = name.isEmpty() ? QStringLiteral("agent%1").arg(++m_workerNameCounter, 3, 10,
+                                                                    QLatin1Char('0'))
+                                    : name;
     w.contactUri = QStringLiteral("client:") + w.friendlyName;
     w.activity = activity;
     w.activitySinceMs = m_nowMs;
@@ -334,9 +335,9 @@ QString ContactCentre::enqueueCallTask(const QString &callSid, const QJsonObject
     Task t;
     t.sid = newSid(QStringLiteral("WT"));
     t.queueSid = m_queues.first().sid;
-    t.channel = resolveChannel(QStringLiteral("voice")).value_or(m_channels.isEmpty()
-                                                                    ? QStringLiteral("voice")
-                                                                    : m_channels.first().uniqueName);
+    t.channel = resolveChannel(QStringLiteral("voice"))
+                    .value_or(m_channels.isEmpty() ? QStringLiteral("voice")
+                                                   : m_channels.first().uniqueName);
     t.priority = priority;
     t.createdMs = m_nowMs;
     t.callSid = callSid;

@@ -48,7 +48,7 @@ struct Worker
     int activity = 0; // index into activities()
     qint64 activitySinceMs = 0;
     QStringList queueSids; // queues this worker is eligible for
-    QString taskSid; // the task it holds (reserved, assigned or wrapping), if any
+    QString taskSid;       // the task it holds (reserved, assigned or wrapping), if any
     qint64 freeSinceMs = 0;
 };
 
@@ -66,7 +66,7 @@ struct Task
     TaskStatus status = TaskStatus::Pending;
     QString workerSid;
     QString targetWorker; // contact URI from the task attributes
-    QString callSid; // outbound call that created the task; held until the call ends
+    QString callSid;      // outbound call that created the task; held until the call ends
     QJsonObject attributes;
 };
 
@@ -158,7 +158,7 @@ private:
     QList<Activity> m_activities;
     QList<TaskQueue> m_queues;
     QList<Worker> m_workers;
-    QList<Task> m_tasks; // live tasks, creation order (FIFO)
+    QList<Task> m_tasks;                       // live tasks, creation order (FIFO)
     QHash<QString, QList<TaskEvent>> m_events; // per queue, time order
 };
 

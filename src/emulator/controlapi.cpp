@@ -32,8 +32,7 @@ QJsonArray paramsJson(const QList<QPair<QString, QString>> &params)
 ControlApi::ControlApi(TwilioEmulator *emulator)
     : QObject(emulator)
     , m_emulator(emulator)
-{
-}
+{}
 
 HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origin)
 {
@@ -83,11 +82,13 @@ HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origi
         }
         if (method == "POST") {
             const QString op = body.value(QStringLiteral("operation")).toString();
-            const auto kind = Fault::kindFromString(body.value(QStringLiteral("kind")).toVariant().toString());
+            const auto kind =
+                Fault::kindFromString(body.value(QStringLiteral("kind")).toVariant().toString());
             if (!FaultInjector::operations().contains(op))
                 return controlError(400, QStringLiteral("unknown operation: ") + op);
             if (!kind)
-                return controlError(400, QStringLiteral("kind must be 401, 404, 429, 500, 503, delay or drop"));
+                return controlError(
+                    400, QStringLiteral("kind must be 401, 404, 429, 500, 503, delay or drop"));
             Fault f;
             f.kind = *kind;
             f.remaining = body.value(QStringLiteral("count")).toInt(1);
@@ -173,7 +174,8 @@ HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origi
     }
     if (path == QLatin1String("/tick") && method == "POST") {
         e.tick(std::max(1, body.value(QStringLiteral("count")).toInt(1)));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("now"), e.now().toString(Qt::ISODateWithMs)}});
+        return jsonResponse(
+            200, QJsonObject{{QStringLiteral("now"), e.now().toString(Qt::ISODateWithMs)}});
     }
     if (path == QLatin1String("/freeze") && method == "POST") {
         e.setFrozen(body.value(QStringLiteral("frozen")).toBool(true));
@@ -181,9 +183,11 @@ HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origi
     }
     if (path == QLatin1String("/calls/config") && method == "POST") {
         if (body.contains(QStringLiteral("callStepMs")))
-            e.setCallStepInterval(std::chrono::milliseconds(body.value(QStringLiteral("callStepMs")).toInt()));
+            e.setCallStepInterval(
+                std::chrono::milliseconds(body.value(QStringLiteral("callStepMs")).toInt()));
         if (body.contains(QStringLiteral("talkTimeMs")))
-            e.setTalkTime(std::chrono::milliseconds(body.value(QStringLiteral("talkTimeMs")).toInt()));
+            e.setTalkTime(
+                std::chrono::milliseconds(body.value(QStringLiteral("talkTimeMs")).toInt()));
         if (body.contains(QStringLiteral("reorderCallbacks")))
             e.setReorderCallbacks(body.value(QStringLiteral("reorderCallbacks")).toBool());
         if (body.contains(QStringLiteral("earlyCallbacks")))
@@ -212,19 +216,22 @@ HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origi
         if (!e.m_model->queue(sid))
             return controlError(404, QStringLiteral("no such queue"));
         const QString channel = request.query.queryItemValue(QStringLiteral("channel"));
-        QDateTime start = QDateTime::fromString(request.query.queryItemValue(QStringLiteral("start"), QUrl::FullyDecoded), Qt::ISODate);
-        QDateTime end = QDateTime::fromString(request.query.queryItemValue(QStringLiteral("end"), QUrl::FullyDecoded), Qt::ISODate);
+        QDateTime start = QDateTime::fromString(
+            request.query.queryItemValue(QStringLiteral("start"), QUrl::FullyDecoded), Qt::ISODate);
+        QDateTime end = QDateTime::fromString(
+            request.query.queryItemValue(QStringLiteral("end"), QUrl::FullyDecoded), Qt::ISODate);
         if (!end.isValid())
             end = e.now();
         if (!start.isValid())
             start = end.addSecs(-15 * 60);
         QList<int> split;
         StatsCalculator::parseSplit(request.query.queryItemValue(QStringLiteral("split")), &split);
-        return jsonResponse(200, QJsonObject{
-                                     {QStringLiteral("realtime"), e.realtimeStatistics(sid, channel)},
-                                     {QStringLiteral("cumulative"),
-                                      e.cumulativeStatistics(sid, start, end, channel, split)},
-                                 });
+        return jsonResponse(200,
+                            QJsonObject{
+                                {QStringLiteral("realtime"), e.realtimeStatistics(sid, channel)},
+                                {QStringLiteral("cumulative"),
+                                 e.cumulativeStatistics(sid, start, end, channel, split)},
+                            });
     }
     return controlError(404, QStringLiteral("unknown control route"));
 }

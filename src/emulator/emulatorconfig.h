@@ -27,8 +27,7 @@ struct EmulatorConfig
     // TaskChannel unique names. Simulated traffic uses voice, chat and video
     // when they exist.
     QStringList channels = {QStringLiteral("default"), QStringLiteral("voice"),
-                            QStringLiteral("chat"), QStringLiteral("sms"),
-                            QStringLiteral("video")};
+                            QStringLiteral("chat"), QStringLiteral("sms"), QStringLiteral("video")};
     // Workers per queue created at start (each is also eligible for a second queue).
     int workersPerQueue = 4;
 

@@ -27,13 +27,20 @@ std::optional<Fault::Kind> Fault::kindFromString(const QString &name)
 QString Fault::kindName(Kind kind)
 {
     switch (kind) {
-    case Kind::Status401: return QStringLiteral("401");
-    case Kind::Status404: return QStringLiteral("404");
-    case Kind::Status429: return QStringLiteral("429");
-    case Kind::Status500: return QStringLiteral("500");
-    case Kind::Status503: return QStringLiteral("503");
-    case Kind::Delay: return QStringLiteral("delay");
-    case Kind::Drop: return QStringLiteral("drop");
+    case Kind::Status401:
+        return QStringLiteral("401");
+    case Kind::Status404:
+        return QStringLiteral("404");
+    case Kind::Status429:
+        return QStringLiteral("429");
+    case Kind::Status500:
+        return QStringLiteral("500");
+    case Kind::Status503:
+        return QStringLiteral("503");
+    case Kind::Delay:
+        return QStringLiteral("delay");
+    case Kind::Drop:
+        return QStringLiteral("drop");
     }
     return {};
 }

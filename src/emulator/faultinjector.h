@@ -21,7 +21,7 @@ struct Fault
     enum class Kind { Status401, Status404, Status429, Status500, Status503, Delay, Drop };
     Kind kind = Kind::Status500;
     int remaining = 1;
-    int retryAfterSeconds = 1; // Status429
+    int retryAfterSeconds = 1;          // Status429
     std::chrono::milliseconds delay{0}; // Delay
 
     static std::optional<Kind> kindFromString(const QString &name);

@@ -13,7 +13,7 @@ struct HttpRequest
     QByteArray method;
     QString path; // decoded path without query
     QUrlQuery query;
-    QByteArray rawTarget; // request target as received
+    QByteArray rawTarget;                         // request target as received
     QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
     QByteArray body;
 

@@ -18,29 +18,46 @@ constexpr int IdleTimeoutMs = 120 * 1000;
 QByteArray reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Payload Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
 QByteArray httpDate()
 {
     return QLocale::c()
-        .toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"))
+        .toString(QDateTime::currentDateTimeUtc(),
+                  QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"))
         .toLatin1();
 }
 
@@ -134,8 +151,8 @@ void HttpConnection::processBuffer()
     m_buffer.remove(0, total);
 
     const QByteArray connectionHeader = request.header("connection").toLower();
-    m_keepAlive = http10 ? connectionHeader.contains("keep-alive")
-                         : !connectionHeader.contains("close");
+    m_keepAlive =
+        http10 ? connectionHeader.contains("keep-alive") : !connectionHeader.contains("close");
 
     const qsizetype q = request.rawTarget.indexOf('?');
     const QByteArray rawPath = q < 0 ? request.rawTarget : request.rawTarget.left(q);
@@ -156,8 +173,8 @@ void HttpConnection::respond(const HttpResponse &response)
         return;
     QByteArray out;
     out.reserve(256 + response.body.size());
-    out += "HTTP/1.1 " + QByteArray::number(response.status) + ' ' +
-           reasonPhrase(response.status) + "\r\n";
+    out += "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reasonPhrase(response.status) +
+           "\r\n";
     out += "Date: " + httpDate() + "\r\n";
     if (!response.body.isEmpty() || response.status != 204)
         out += "Content-Type: " + response.contentType + "\r\n";
@@ -241,8 +258,7 @@ void HttpServer::onNewConnection()
         ++m_connections;
         auto *connection = new HttpConnection(socket, this);
         connect(connection, &HttpConnection::requestReceived, this, &HttpServer::requestReceived);
-        connect(connection, &HttpConnection::requestAbandoned, this,
-                &HttpServer::requestAbandoned);
+        connect(connection, &HttpConnection::requestAbandoned, this, &HttpServer::requestAbandoned);
         connect(connection, &HttpConnection::closed, this, [this] { --m_connections; });
     }
 }

@@ -59,7 +59,8 @@ std::optional<Page> paginate(const QList<qint64> &seqs, const QUrlQuery &query,
     } else {
         bool ok = false;
         const qint64 seq = token.mid(2).toLongLong(&ok);
-        if (!ok || (!token.startsWith(QLatin1String("PT")) && !token.startsWith(QLatin1String("PB")))) {
+        if (!ok ||
+            (!token.startsWith(QLatin1String("PT")) && !token.startsWith(QLatin1String("PB")))) {
             *error = QStringLiteral("Invalid PageToken");
             return std::nullopt;
         }

@@ -54,7 +54,8 @@ QDateTime parseIso(const QString &text)
 
 QString StatsCalculator::isoTime(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyy-MM-ddTHH:mm:ssZ"));
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
+        .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ssZ"));
 }
 
 QJsonObject StatsCalculator::realtime(const QString &queueSid, const QString &channel) const
@@ -68,10 +69,18 @@ QJsonObject StatsCalculator::realtime(const QString &queueSid, const QString &ch
         if (t.queueSid != queueSid || (!channel.isEmpty() && t.channel != channel))
             continue;
         switch (t.status) {
-        case TaskStatus::Pending: ++pending; break;
-        case TaskStatus::Reserved: ++reserved; break;
-        case TaskStatus::Assigned: ++assigned; break;
-        case TaskStatus::Wrapping: ++wrapping; break;
+        case TaskStatus::Pending:
+            ++pending;
+            break;
+        case TaskStatus::Reserved:
+            ++reserved;
+            break;
+        case TaskStatus::Assigned:
+            ++assigned;
+            break;
+        case TaskStatus::Wrapping:
+            ++wrapping;
+            break;
         }
         if (t.status == TaskStatus::Pending || t.status == TaskStatus::Reserved) {
             ++byPriority[t.priority];
@@ -99,9 +108,10 @@ QJsonObject StatsCalculator::realtime(const QString &queueSid, const QString &ch
     }
     QJsonArray activityStats;
     for (qsizetype i = 0; i < activities.size(); ++i) {
-        activityStats.append(QJsonObject{{QStringLiteral("friendly_name"), activities.at(i).friendlyName},
-                                         {QStringLiteral("sid"), activities.at(i).sid},
-                                         {QStringLiteral("workers"), perActivity.at(i)}});
+        activityStats.append(
+            QJsonObject{{QStringLiteral("friendly_name"), activities.at(i).friendlyName},
+                        {QStringLiteral("sid"), activities.at(i).sid},
+                        {QStringLiteral("workers"), perActivity.at(i)}});
     }
     const qint64 oldestSeconds = oldestAge < 0 ? 0 : oldestAge / 1000;
     const QJsonValue oldest = oldestSid.isEmpty() ? QJsonValue(QJsonValue::Null) : oldestSid;
@@ -112,11 +122,10 @@ QJsonObject StatsCalculator::realtime(const QString &queueSid, const QString &ch
         {QStringLiteral("longest_relative_task_age_in_queue"), oldestSeconds},
         {QStringLiteral("longest_relative_task_sid_in_queue"), oldest},
         {QStringLiteral("tasks_by_priority"), priorities},
-        {QStringLiteral("tasks_by_status"),
-         QJsonObject{{QStringLiteral("pending"), pending},
-                     {QStringLiteral("reserved"), reserved},
-                     {QStringLiteral("assigned"), assigned},
-                     {QStringLiteral("wrapping"), wrapping}}},
+        {QStringLiteral("tasks_by_status"), QJsonObject{{QStringLiteral("pending"), pending},
+                                                        {QStringLiteral("reserved"), reserved},
+                                                        {QStringLiteral("assigned"), assigned},
+                                                        {QStringLiteral("wrapping"), wrapping}}},
         {QStringLiteral("total_available_workers"), available},
         {QStringLiteral("total_eligible_workers"), eligible},
         {QStringLiteral("total_tasks"), pending + reserved + assigned + wrapping},
@@ -162,18 +171,21 @@ QJsonObject StatsCalculator::cumulative(const QString &queueSid, const Cumulativ
         QJsonObject o;
         for (qsizetype i = 0; i < splits.size(); ++i) {
             const Split &s = splits.at(i);
-            o.insert(QString::number(query.splitByWaitTime.at(i)),
-                     QJsonObject{{QStringLiteral("above"),
-                                  QJsonObject{{QStringLiteral("tasks_canceled"), s.canceledAbove},
-                                              {QStringLiteral("reservations_accepted"), s.acceptedAbove}}},
-                                 {QStringLiteral("below"),
-                                  QJsonObject{{QStringLiteral("tasks_canceled"), s.canceledBelow},
-                                              {QStringLiteral("reservations_accepted"), s.acceptedBelow}}}});
+            o.insert(
+                QString::number(query.splitByWaitTime.at(i)),
+                QJsonObject{
+                    {QStringLiteral("above"),
+                     QJsonObject{{QStringLiteral("tasks_canceled"), s.canceledAbove},
+                                 {QStringLiteral("reservations_accepted"), s.acceptedAbove}}},
+                    {QStringLiteral("below"),
+                     QJsonObject{{QStringLiteral("tasks_canceled"), s.canceledBelow},
+                                 {QStringLiteral("reservations_accepted"), s.acceptedBelow}}}});
         }
         split = o;
     }
     return QJsonObject{
-        {QStringLiteral("avg_task_acceptance_time"), accepted.count ? accepted.total / accepted.count : 0},
+        {QStringLiteral("avg_task_acceptance_time"),
+         accepted.count ? accepted.total / accepted.count : 0},
         {QStringLiteral("start_time"), isoTime(from)},
         {QStringLiteral("end_time"), isoTime(to)},
         {QStringLiteral("reservations_created"), counts.value(Type::ReservationCreated)},
@@ -244,12 +256,13 @@ QJsonObject StatsCalculator::workersCumulative(const QString &queueSid,
     QJsonArray activityDurations;
     for (qsizetype i = 0; i < activities.size(); ++i) {
         const Durations &d = durations.at(i);
-        activityDurations.append(QJsonObject{{QStringLiteral("friendly_name"), activities.at(i).friendlyName},
-                                             {QStringLiteral("sid"), activities.at(i).sid},
-                                             {QStringLiteral("avg"), d.count ? d.total / d.count : 0},
-                                             {QStringLiteral("min"), d.min},
-                                             {QStringLiteral("max"), d.max},
-                                             {QStringLiteral("total"), d.total}});
+        activityDurations.append(
+            QJsonObject{{QStringLiteral("friendly_name"), activities.at(i).friendlyName},
+                        {QStringLiteral("sid"), activities.at(i).sid},
+                        {QStringLiteral("avg"), d.count ? d.total / d.count : 0},
+                        {QStringLiteral("min"), d.min},
+                        {QStringLiteral("max"), d.max},
+                        {QStringLiteral("total"), d.total}});
     }
     return QJsonObject{
         {QStringLiteral("start_time"), isoTime(from)},

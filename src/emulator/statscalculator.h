@@ -12,9 +12,9 @@ class ContactCentre;
 // Time window and filters of a cumulative statistics request.
 struct CumulativeQuery
 {
-    QDateTime start; // UTC
-    QDateTime end; // UTC
-    QString channel; // unique name; empty = all channels
+    QDateTime start;            // UTC
+    QDateTime end;              // UTC
+    QString channel;            // unique name; empty = all channels
     QList<int> splitByWaitTime; // seconds; empty = split_by_wait_time is null
 };
 

@@ -56,7 +56,8 @@ TwilioApi::TwilioApi(const EmulatorConfig &config, ContactCentre *model, CallSim
     add("ValidateToken", "POST", QStringLiteral("^/v1/Accounts/([^/]+)/Tokens/validate$"));
     add("CreateCall", "POST", QStringLiteral("^/2010-04-01/Accounts/([^/]+)/Calls\\.json$"));
     add("FetchCall", "GET", QStringLiteral("^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\\.json$"));
-    add("UpdateCall", "POST", QStringLiteral("^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\\.json$"));
+    add("UpdateCall", "POST",
+        QStringLiteral("^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\\.json$"));
     add("ListTaskQueuesStatistics", "GET", ws + QStringLiteral("/TaskQueues/Statistics$"));
     add("CreateTaskQueueBulkRealTimeStatistics", "POST",
         ws + QStringLiteral("/TaskQueues/RealTimeStatistics$"));
@@ -175,10 +176,10 @@ HttpResponse TwilioApi::validateToken(const HttpRequest &request) const
     // Invalid and expired tokens: 403 with valid=false (the validator library
     // only reads the body; the status code is our choice, see README).
     if (it == m_tokens.cend()) {
-        return jsonResponse(403, QJsonObject{{QStringLiteral("valid"), false},
-                                             {QStringLiteral("code"), 20101},
-                                             {QStringLiteral("message"),
-                                              QStringLiteral("Invalid Access Token")}});
+        return jsonResponse(
+            403, QJsonObject{{QStringLiteral("valid"), false},
+                             {QStringLiteral("code"), 20101},
+                             {QStringLiteral("message"), QStringLiteral("Invalid Access Token")}});
     }
     if (it->expiration.isValid() && it->expiration <= now) {
         return jsonResponse(
@@ -189,10 +190,10 @@ HttpResponse TwilioApi::validateToken(const HttpRequest &request) const
     }
     QString workerSid = it->workerSid;
     if (workerSid.isEmpty()) {
-        workerSid = QStringLiteral("WK") +
-                    QString::fromLatin1(
-                        QCryptographicHash::hash(it->identity.toUtf8(), QCryptographicHash::Md5)
-                            .toHex());
+        workerSid =
+            QStringLiteral("WK") +
+            QString::fromLatin1(
+                QCryptographicHash::hash(it->identity.toUtf8(), QCryptographicHash::Md5).toHex());
     }
     const QDateTime expiration = it->expiration.isValid() ? it->expiration : now.addSecs(3600);
     return jsonResponse(
@@ -239,9 +240,12 @@ QJsonObject TwilioApi::queueJson(const TaskQueue &queue, const QString &origin) 
          QJsonObject{
              {QStringLiteral("workspace"), ws},
              {QStringLiteral("statistics"), QString(url + QStringLiteral("/Statistics"))},
-             {QStringLiteral("real_time_statistics"), QString(url + QStringLiteral("/RealTimeStatistics"))},
-             {QStringLiteral("cumulative_statistics"), QString(url + QStringLiteral("/CumulativeStatistics"))},
-             {QStringLiteral("list_statistics"), QString(ws + QStringLiteral("/TaskQueues/Statistics"))},
+             {QStringLiteral("real_time_statistics"),
+              QString(url + QStringLiteral("/RealTimeStatistics"))},
+             {QStringLiteral("cumulative_statistics"),
+              QString(url + QStringLiteral("/CumulativeStatistics"))},
+             {QStringLiteral("list_statistics"),
+              QString(ws + QStringLiteral("/TaskQueues/Statistics"))},
              {QStringLiteral("bulk_real_time_statistics"),
               QString(ws + QStringLiteral("/TaskQueues/RealTimeStatistics"))},
          }},
@@ -260,9 +264,9 @@ HttpResponse TwilioApi::listTaskQueues(const HttpRequest &request, const QString
         seqs.append(q.seq);
     }
     QString error;
-    const auto page = paginate(seqs, request.query,
-                               workspaceUrl(origin) + QStringLiteral("/TaskQueues"),
-                               QStringLiteral("task_queues"), &error);
+    const auto page =
+        paginate(seqs, request.query, workspaceUrl(origin) + QStringLiteral("/TaskQueues"),
+                 QStringLiteral("task_queues"), &error);
     if (!page)
         return badRequest(error);
     QJsonArray items;
@@ -276,7 +280,8 @@ HttpResponse TwilioApi::fetchTaskQueue(const QString &sid, const QString &origin
 {
     const TaskQueue *q = m_model->queue(sid);
     if (!q)
-        return notFound(QStringLiteral("/v1/Workspaces/%1/TaskQueues/%2").arg(m_config.workspaceSid, sid));
+        return notFound(
+            QStringLiteral("/v1/Workspaces/%1/TaskQueues/%2").arg(m_config.workspaceSid, sid));
     return jsonResponse(200, queueJson(*q, origin));
 }
 
@@ -300,7 +305,8 @@ bool TwilioApi::cumulativeQuery(const QUrlQuery &q, CumulativeQuery *out, HttpRe
         return q.queryItemValue(QString::fromLatin1(name), QUrl::FullyDecoded);
     };
     QString message;
-    if (!m_stats.parseWindow(value("StartDate"), value("EndDate"), value("Minutes"), out, &message)) {
+    if (!m_stats.parseWindow(value("StartDate"), value("EndDate"), value("Minutes"), out,
+                             &message)) {
         *error = badRequest(message);
         return false;
     }
@@ -330,7 +336,7 @@ HttpResponse TwilioApi::realtimeStatistics(const HttpRequest &request, const QSt
     o.insert(QStringLiteral("task_queue_sid"), queueSid);
     o.insert(QStringLiteral("workspace_sid"), m_config.workspaceSid);
     o.insert(QStringLiteral("url"), QString(workspaceUrl(origin) + QStringLiteral("/TaskQueues/") +
-                                        queueSid + QStringLiteral("/RealTimeStatistics")));
+                                            queueSid + QStringLiteral("/RealTimeStatistics")));
     return jsonResponse(200, o);
 }
 
@@ -348,7 +354,7 @@ HttpResponse TwilioApi::cumulativeStatistics(const HttpRequest &request, const Q
     o.insert(QStringLiteral("task_queue_sid"), queueSid);
     o.insert(QStringLiteral("workspace_sid"), m_config.workspaceSid);
     o.insert(QStringLiteral("url"), QString(workspaceUrl(origin) + QStringLiteral("/TaskQueues/") +
-                                        queueSid + QStringLiteral("/CumulativeStatistics")));
+                                            queueSid + QStringLiteral("/CumulativeStatistics")));
     return jsonResponse(200, o);
 }
 
@@ -368,8 +374,8 @@ HttpResponse TwilioApi::bulkRealtimeStatistics(const HttpRequest &request,
             QString sid = v.toString();
             if (v.isObject()) {
                 const QJsonObject o = v.toObject();
-                sid = o.value(QStringLiteral("task_queue_sid")).toString(
-                    o.value(QStringLiteral("sid")).toString());
+                sid = o.value(QStringLiteral("task_queue_sid"))
+                          .toString(o.value(QStringLiteral("sid")).toString());
             }
             if (sid.startsWith(QLatin1String("WQ")) && !sids.contains(sid))
                 sids.append(sid);
@@ -401,14 +407,15 @@ HttpResponse TwilioApi::bulkRealtimeStatistics(const HttpRequest &request,
         o.insert(QStringLiteral("task_queue_sid"), sid);
         data.append(o);
     }
-    return jsonResponse(200, QJsonObject{
-                                 {QStringLiteral("account_sid"), m_config.accountSid},
-                                 {QStringLiteral("workspace_sid"), m_config.workspaceSid},
-                                 {QStringLiteral("task_queue_data"), data},
-                                 {QStringLiteral("task_queue_response_count"), data.size()},
-                                 {QStringLiteral("url"), QString(workspaceUrl(origin) +
-                                                             QStringLiteral("/TaskQueues/RealTimeStatistics"))},
-                             });
+    return jsonResponse(
+        200, QJsonObject{
+                 {QStringLiteral("account_sid"), m_config.accountSid},
+                 {QStringLiteral("workspace_sid"), m_config.workspaceSid},
+                 {QStringLiteral("task_queue_data"), data},
+                 {QStringLiteral("task_queue_response_count"), data.size()},
+                 {QStringLiteral("url"),
+                  QString(workspaceUrl(origin) + QStringLiteral("/TaskQueues/RealTimeStatistics"))},
+             });
 }
 
 HttpResponse TwilioApi::listQueueStatistics(const HttpRequest &request, const QString &origin) const
@@ -454,9 +461,9 @@ HttpResponse TwilioApi::listTaskChannels(const HttpRequest &request, const QStri
     for (const TaskChannel &c : channels)
         seqs.append(c.seq);
     QString error;
-    const auto page = paginate(seqs, request.query,
-                               workspaceUrl(origin) + QStringLiteral("/TaskChannels"),
-                               QStringLiteral("channels"), &error);
+    const auto page =
+        paginate(seqs, request.query, workspaceUrl(origin) + QStringLiteral("/TaskChannels"),
+                 QStringLiteral("channels"), &error);
     if (!page)
         return badRequest(error);
     QJsonArray items;
@@ -472,8 +479,10 @@ HttpResponse TwilioApi::listTaskChannels(const HttpRequest &request, const QStri
             {QStringLiteral("unique_name"), c.uniqueName},
             {QStringLiteral("workspace_sid"), m_config.workspaceSid},
             {QStringLiteral("channel_optimized_routing"), c.uniqueName != QLatin1String("default")},
-            {QStringLiteral("url"), QString(workspaceUrl(origin) + QStringLiteral("/TaskChannels/") + c.sid)},
-            {QStringLiteral("links"), QJsonObject{{QStringLiteral("workspace"), workspaceUrl(origin)}}},
+            {QStringLiteral("url"),
+             QString(workspaceUrl(origin) + QStringLiteral("/TaskChannels/") + c.sid)},
+            {QStringLiteral("links"),
+             QJsonObject{{QStringLiteral("workspace"), workspaceUrl(origin)}}},
         });
     }
     return jsonResponse(200, QJsonObject{{QStringLiteral("channels"), items},
@@ -498,14 +507,15 @@ HttpResponse TwilioApi::workerStatistics(const HttpRequest &request, const QStri
     }
     if (!queueSid.isEmpty() && !m_model->queue(queueSid))
         return notFound(request.path);
-    return jsonResponse(200, QJsonObject{
-                                 {QStringLiteral("realtime"), m_stats.workersRealtime(queueSid)},
-                                 {QStringLiteral("cumulative"), m_stats.workersCumulative(queueSid, q)},
-                                 {QStringLiteral("account_sid"), m_config.accountSid},
-                                 {QStringLiteral("workspace_sid"), m_config.workspaceSid},
-                                 {QStringLiteral("url"),
-                                  QString(workspaceUrl(origin) + QStringLiteral("/Workers/Statistics"))},
-                             });
+    return jsonResponse(200,
+                        QJsonObject{
+                            {QStringLiteral("realtime"), m_stats.workersRealtime(queueSid)},
+                            {QStringLiteral("cumulative"), m_stats.workersCumulative(queueSid, q)},
+                            {QStringLiteral("account_sid"), m_config.accountSid},
+                            {QStringLiteral("workspace_sid"), m_config.workspaceSid},
+                            {QStringLiteral("url"),
+                             QString(workspaceUrl(origin) + QStringLiteral("/Workers/Statistics"))},
+                        });
 }
 
 } // namespace flex::emulator

@@ -87,8 +87,8 @@ void TwilioEmulator::onRequest(HttpConnection *connection, const HttpRequest &re
         if (guard)
             answer(guard, response);
     };
-    const std::optional<Fault> fault = operation.isEmpty() ? std::nullopt
-                                                           : m_faults->takeFault(operation);
+    const std::optional<Fault> fault =
+        operation.isEmpty() ? std::nullopt : m_faults->takeFault(operation);
     if (!fault) {
         m_api->handle(request, operation, origin, done);
         return;
@@ -98,8 +98,9 @@ void TwilioEmulator::onRequest(HttpConnection *connection, const HttpRequest &re
         done(twilioError(401, 20003, QStringLiteral("Authenticate")));
         return;
     case Fault::Kind::Status404:
-        done(twilioError(404, 20404,
-                         QStringLiteral("The requested resource %1 was not found").arg(request.path)));
+        done(twilioError(
+            404, 20404,
+            QStringLiteral("The requested resource %1 was not found").arg(request.path)));
         return;
     case Fault::Kind::Status429: {
         HttpResponse r = twilioError(429, 20429, QStringLiteral("Too Many Requests"));
@@ -159,13 +160,27 @@ void TwilioEmulator::injectFault(const QString &operation, FaultKind kind, int c
 {
     Fault f;
     switch (kind) {
-    case FaultKind::Unauthorized401: f.kind = Fault::Kind::Status401; break;
-    case FaultKind::NotFound404: f.kind = Fault::Kind::Status404; break;
-    case FaultKind::TooMany429: f.kind = Fault::Kind::Status429; break;
-    case FaultKind::Error500: f.kind = Fault::Kind::Status500; break;
-    case FaultKind::Unavailable503: f.kind = Fault::Kind::Status503; break;
-    case FaultKind::Delay: f.kind = Fault::Kind::Delay; break;
-    case FaultKind::Drop: f.kind = Fault::Kind::Drop; break;
+    case FaultKind::Unauthorized401:
+        f.kind = Fault::Kind::Status401;
+        break;
+    case FaultKind::NotFound404:
+        f.kind = Fault::Kind::Status404;
+        break;
+    case FaultKind::TooMany429:
+        f.kind = Fault::Kind::Status429;
+        break;
+    case FaultKind::Error500:
+        f.kind = Fault::Kind::Status500;
+        break;
+    case FaultKind::Unavailable503:
+        f.kind = Fault::Kind::Status503;
+        break;
+    case FaultKind::Delay:
+        f.kind = Fault::Kind::Delay;
+        break;
+    case FaultKind::Drop:
+        f.kind = Fault::Kind::Drop;
+        break;
     }
     f.remaining = count == 0 ? 1 : count;
     f.retryAfterSeconds = retryAfterSeconds;
@@ -228,8 +243,8 @@ QList<OutgoingRequest> TwilioEmulator::outgoingRequests() const
 {
     QList<OutgoingRequest> out;
     for (const OutgoingRecord &r : m_calls->outgoing()) {
-        out.append({r.kind, r.callSid, r.url, r.callStatus, r.sequenceNumber, r.params,
-                    r.signature, r.httpStatus});
+        out.append({r.kind, r.callSid, r.url, r.callStatus, r.sequenceNumber, r.params, r.signature,
+                    r.httpStatus});
     }
     return out;
 }
@@ -281,9 +296,11 @@ QDateTime TwilioEmulator::now() const
     return QDateTime::fromMSecsSinceEpoch(m_model->nowMs(), Qt::UTC);
 }
 
-QJsonObject TwilioEmulator::realtimeStatistics(const QString &queueSid, const QString &channel) const
+QJsonObject TwilioEmulator::realtimeStatistics(const QString &queueSid,
+                                               const QString &channel) const
 {
-    const QString name = channel.isEmpty() ? QString() : m_model->resolveChannel(channel).value_or(channel);
+    const QString name =
+        channel.isEmpty() ? QString() : m_model->resolveChannel(channel).value_or(channel);
     return m_api->calculator().realtime(queueSid, name);
 }
 

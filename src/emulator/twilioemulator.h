@@ -35,7 +35,7 @@ struct OutgoingRequest
     int sequenceNumber = -1;
     QList<QPair<QString, QString>> params;
     QByteArray signature; // X-Twilio-Signature sent
-    int httpStatus = 0; // 0 until answered, -1 network error
+    int httpStatus = 0;   // 0 until answered, -1 network error
 };
 
 struct RequestCounters
@@ -84,7 +84,15 @@ public:
     void removeToken(const QString &token);
 
     // --- faults and counters ----------------------------------------------
-    enum class FaultKind { Unauthorized401, NotFound404, TooMany429, Error500, Unavailable503, Delay, Drop };
+    enum class FaultKind {
+        Unauthorized401,
+        NotFound404,
+        TooMany429,
+        Error500,
+        Unavailable503,
+        Delay,
+        Drop
+    };
     // count < 0: until clearFaults(). retryAfterSeconds for 429, delay for Delay.
     void injectFault(const QString &operation, FaultKind kind, int count = 1,
                      int retryAfterSeconds = 1,

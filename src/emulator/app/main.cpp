@@ -23,30 +23,36 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Port (0 = any free)."),
                                   QStringLiteral("port"), QStringLiteral("0"));
-    const QCommandLineOption accountSid(QStringLiteral("account-sid"), QStringLiteral("Account SID."),
-                                        QStringLiteral("sid"));
+    const QCommandLineOption accountSid(QStringLiteral("account-sid"),
+                                        QStringLiteral("Account SID."), QStringLiteral("sid"));
     const QCommandLineOption authToken(QStringLiteral("auth-token"), QStringLiteral("Auth token."),
                                        QStringLiteral("token"));
     const QCommandLineOption workspaceSid(QStringLiteral("workspace-sid"),
-                                          QStringLiteral("TaskRouter workspace SID."), QStringLiteral("sid"));
+                                          QStringLiteral("TaskRouter workspace SID."),
+                                          QStringLiteral("sid"));
     const QCommandLineOption queues(QStringLiteral("queues"), QStringLiteral("Number of queues."),
                                     QStringLiteral("n"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Simulation seed."),
                                   QStringLiteral("n"));
-    const QCommandLineOption token(QStringLiteral("token"),
-                                   QStringLiteral("Known Flex token TOKEN:IDENTITY[:ROLE] (repeatable)."),
-                                   QStringLiteral("spec"));
+    const QCommandLineOption token(
+        QStringLiteral("token"),
+        QStringLiteral("Known Flex token TOKEN:IDENTITY[:ROLE] (repeatable)."),
+        QStringLiteral("spec"));
     const QCommandLineOption callStep(QStringLiteral("call-step-ms"),
-                                      QStringLiteral("Call progression step in ms."), QStringLiteral("ms"));
+                                      QStringLiteral("Call progression step in ms."),
+                                      QStringLiteral("ms"));
     const QCommandLineOption talkTime(QStringLiteral("talk-time-ms"),
-                                      QStringLiteral("Talk time of answered calls in ms."), QStringLiteral("ms"));
+                                      QStringLiteral("Talk time of answered calls in ms."),
+                                      QStringLiteral("ms"));
     const QCommandLineOption tick(QStringLiteral("tick-ms"),
-                                  QStringLiteral("Contact-centre tick interval in ms."), QStringLiteral("ms"));
-    const QCommandLineOption warmup(QStringLiteral("warmup-s"),
-                                    QStringLiteral("Simulated history generated at start, seconds."),
-                                    QStringLiteral("s"));
-    const QCommandLineOption frozen(QStringLiteral("frozen"),
-                                    QStringLiteral("Start frozen: the simulation moves only on POST /__emulator/tick."));
+                                  QStringLiteral("Contact-centre tick interval in ms."),
+                                  QStringLiteral("ms"));
+    const QCommandLineOption warmup(
+        QStringLiteral("warmup-s"),
+        QStringLiteral("Simulated history generated at start, seconds."), QStringLiteral("s"));
+    const QCommandLineOption frozen(
+        QStringLiteral("frozen"),
+        QStringLiteral("Start frozen: the simulation moves only on POST /__emulator/tick."));
     parser.addOptions({port, accountSid, authToken, workspaceSid, queues, seed, token, callStep,
                        talkTime, tick, warmup, frozen});
     parser.process(app);

@@ -147,7 +147,8 @@ private:
     QNetworkReply *postForm(const TwilioEmulator &e, const QString &path, const FormParams &params)
     {
         QNetworkRequest r = request(e, path);
-        r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
+        r.setHeader(QNetworkRequest::ContentTypeHeader,
+                    QByteArrayLiteral("application/x-www-form-urlencoded"));
         return m_nam.post(r, formEncode(params));
     }
     QString ws(const TwilioEmulator &e) const
@@ -156,10 +157,12 @@ private:
     }
     QString calls(const TwilioEmulator &e) const
     {
-        return QStringLiteral("/2010-04-01/Accounts/") + e.config().accountSid + QStringLiteral("/Calls");
+        return QStringLiteral("/2010-04-01/Accounts/") + e.config().accountSid +
+               QStringLiteral("/Calls");
     }
     QString createCall(TwilioEmulator &e, Receiver &rx, const QString &to,
-                       const QStringList &events = {QStringLiteral("ringing"), QStringLiteral("answered"),
+                       const QStringList &events = {QStringLiteral("ringing"),
+                                                    QStringLiteral("answered"),
                                                     QStringLiteral("completed")})
     {
         FormParams p{{QStringLiteral("To"), to},
@@ -184,14 +187,17 @@ private Q_SLOTS:
                                 {QStringLiteral("Digits"), QStringLiteral("1234")},
                                 {QStringLiteral("From"), QStringLiteral("+14158675309")},
                                 {QStringLiteral("To"), QStringLiteral("+18005551212")}};
-        QCOMPARE(twilioSignature("12345", QStringLiteral("https://mycompany.com/myapp.php?foo=1&bar=2"), params),
+        QCOMPARE(twilioSignature("12345",
+                                 QStringLiteral("https://mycompany.com/myapp.php?foo=1&bar=2"),
+                                 params),
                  QByteArray("RSOYDt4T1cUTdK1PDd93/VVr8B8="));
         const FormParams dup{{QStringLiteral("Sid"), QStringLiteral("CA123")},
                              {QStringLiteral("SidAccount"), QStringLiteral("AC123")},
                              {QStringLiteral("Digits"), QStringLiteral("5678")},
                              {QStringLiteral("Digits"), QStringLiteral("1234")},
                              {QStringLiteral("Digits"), QStringLiteral("1234")}};
-        QCOMPARE(twilioSignature("12345", QStringLiteral("https://mycompany.com/myapp.php?foo=1&bar=2"), dup),
+        QCOMPARE(twilioSignature(
+                     "12345", QStringLiteral("https://mycompany.com/myapp.php?foo=1&bar=2"), dup),
                  QByteArray("IK+Dwps556ElfBT0I3Rgjkr1wJU="));
     }
 
@@ -203,21 +209,27 @@ private Q_SLOTS:
         QTest::addColumn<int>("status");
         QTest::addColumn<int>("code");
         const QString ws = QStringLiteral("/v1/Workspaces/WS00000000000000000000000000000001");
-        QTest::newRow("account token") << ws + QStringLiteral("/TaskQueues") << QByteArray() << QByteArray() << 200 << 0;
+        QTest::newRow("account token")
+            << ws + QStringLiteral("/TaskQueues") << QByteArray() << QByteArray() << 200 << 0;
         QTest::newRow("api key") << ws + QStringLiteral("/TaskChannels")
                                  << QByteArray("SK00000000000000000000000000000001")
                                  << QByteArray("emulator-api-key-secret-00000001") << 200 << 0;
-        QTest::newRow("no auth") << ws + QStringLiteral("/TaskQueues") << QByteArray("-") << QByteArray() << 401 << 20003;
+        QTest::newRow("no auth") << ws + QStringLiteral("/TaskQueues") << QByteArray("-")
+                                 << QByteArray() << 401 << 20003;
         QTest::newRow("wrong token") << ws + QStringLiteral("/TaskQueues") << QByteArray()
                                      << QByteArray("nope") << 401 << 20003;
         QTest::newRow("other account in path")
-            << QStringLiteral("/2010-04-01/Accounts/AC00000000000000000000000000000002/Calls/CA1.json")
+            << QStringLiteral(
+                   "/2010-04-01/Accounts/AC00000000000000000000000000000002/Calls/CA1.json")
             << QByteArray() << QByteArray() << 401 << 20003;
-        QTest::newRow("other workspace") << QStringLiteral("/v1/Workspaces/WS00000000000000000000000000000009/TaskQueues")
-                                         << QByteArray() << QByteArray() << 404 << 20404;
-        QTest::newRow("unknown path") << QStringLiteral("/v1/Nothing") << QByteArray() << QByteArray() << 404 << 20404;
+        QTest::newRow("other workspace")
+            << QStringLiteral("/v1/Workspaces/WS00000000000000000000000000000009/TaskQueues")
+            << QByteArray() << QByteArray() << 404 << 20404;
+        QTest::newRow("unknown path")
+            << QStringLiteral("/v1/Nothing") << QByteArray() << QByteArray() << 404 << 20404;
         QTest::newRow("unknown call")
-            << QStringLiteral("/2010-04-01/Accounts/AC00000000000000000000000000000001/Calls/CA00000000000000000000000000000000.json")
+            << QStringLiteral("/2010-04-01/Accounts/AC00000000000000000000000000000001/Calls/"
+                              "CA00000000000000000000000000000000.json")
             << QByteArray() << QByteArray() << 404 << 20404;
     }
     void auth()
@@ -234,7 +246,9 @@ private Q_SLOTS:
         if (code) {
             QCOMPARE(r.json.value(QStringLiteral("code")).toInt(), code);
             QCOMPARE(r.json.value(QStringLiteral("status")).toInt(), status);
-            QVERIFY(r.json.value(QStringLiteral("more_info")).toString().startsWith(QLatin1String("https://")));
+            QVERIFY(r.json.value(QStringLiteral("more_info"))
+                        .toString()
+                        .startsWith(QLatin1String("https://")));
             QVERIFY(!r.json.value(QStringLiteral("message")).toString().isEmpty());
         }
     }
@@ -253,7 +267,9 @@ private Q_SLOTS:
             QCOMPARE(meta.value(QStringLiteral("key")).toString(), QStringLiteral("task_queues"));
             QCOMPARE(meta.value(QStringLiteral("page")).toInt(), pages);
             QCOMPARE(meta.value(QStringLiteral("page_size")).toInt(), 2);
-            QVERIFY(meta.value(QStringLiteral("first_page_url")).toString().startsWith(e->baseUrl().toString()));
+            QVERIFY(meta.value(QStringLiteral("first_page_url"))
+                        .toString()
+                        .startsWith(e->baseUrl().toString()));
             QCOMPARE(meta.value(QStringLiteral("previous_page_url")).isNull(), pages == 0);
             for (const QJsonValue &q : r.json.value(QStringLiteral("task_queues")).toArray())
                 seen.append(q.toObject().value(QStringLiteral("sid")).toString());
@@ -270,7 +286,10 @@ private Q_SLOTS:
         QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues?PageSize=1001")).status, 400);
         const Reply all = get(*e, ws(*e) + QStringLiteral("/TaskQueues/Statistics?PageSize=1000"));
         QCOMPARE(all.json.value(QStringLiteral("task_queues_statistics")).toArray().size(), 5);
-        QVERIFY(all.json.value(QStringLiteral("meta")).toObject().value(QStringLiteral("next_page_url")).isNull());
+        QVERIFY(all.json.value(QStringLiteral("meta"))
+                    .toObject()
+                    .value(QStringLiteral("next_page_url"))
+                    .isNull());
     }
 
     void faults_data()
@@ -295,7 +314,8 @@ private Q_SLOTS:
         // QNetworkAccessManager resends a GET once when the connection closes
         // without an answer, so a dropping fault must outlast that retry.
         const bool drop = TwilioEmulator::FaultKind(kind) == TwilioEmulator::FaultKind::Drop;
-        e->injectFault(QStringLiteral("ListTaskChannel"), TwilioEmulator::FaultKind(kind), drop ? -1 : 2, 7, 300ms);
+        e->injectFault(QStringLiteral("ListTaskChannel"), TwilioEmulator::FaultKind(kind),
+                       drop ? -1 : 2, 7, 300ms);
         for (int i = 0; i < 2; ++i) {
             QElapsedTimer timer;
             timer.start();
@@ -313,7 +333,8 @@ private Q_SLOTS:
         if (drop)
             e->clearFaults(QStringLiteral("ListTaskChannel"));
         QCOMPARE(get(*e, path).status, 200); // fault used up
-        QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues")).status, 200); // other operations unaffected
+        QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues")).status,
+                 200); // other operations unaffected
         if (!drop)
             QCOMPARE(e->counters(QStringLiteral("ListTaskChannel")).requests, 3);
         QCOMPARE(e->counters(QStringLiteral("ListTaskChannel")).inFlight, 0);
@@ -334,7 +355,8 @@ private Q_SLOTS:
     {
         auto e = start();
         QVERIFY(e);
-        e->injectFault(QStringLiteral("FetchTaskQueue"), TwilioEmulator::FaultKind::Delay, -1, 1, 300ms);
+        e->injectFault(QStringLiteral("FetchTaskQueue"), TwilioEmulator::FaultKind::Delay, -1, 1,
+                       300ms);
         const QString path = ws(*e) + QStringLiteral("/TaskQueues/") + e->queueSids().first();
         QList<QNetworkReply *> replies;
         for (int i = 0; i < 4; ++i)
@@ -361,8 +383,9 @@ private Q_SLOTS:
         e->addToken(QStringLiteral("old"), QStringLiteral("bob"), {QStringLiteral("agent")},
                     QDateTime::currentDateTimeUtc().addSecs(-1));
         auto validate = [&](const QByteArray &body) {
-            QNetworkRequest r = request(*e, QStringLiteral("/v1/Accounts/") + e->config().accountSid +
-                                                QStringLiteral("/Tokens/validate"));
+            QNetworkRequest r =
+                request(*e, QStringLiteral("/v1/Accounts/") + e->config().accountSid +
+                                QStringLiteral("/Tokens/validate"));
             r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
             return wait(m_nam.post(r, body));
         };
@@ -371,7 +394,8 @@ private Q_SLOTS:
         QCOMPARE(r.json.value(QStringLiteral("valid")).toBool(), true);
         QCOMPARE(r.json.value(QStringLiteral("identity")).toString(), QStringLiteral("alice"));
         QVERIFY(r.json.value(QStringLiteral("message")).isNull());
-        QVERIFY(r.json.value(QStringLiteral("worker_sid")).toString().startsWith(QLatin1String("WK")));
+        QVERIFY(
+            r.json.value(QStringLiteral("worker_sid")).toString().startsWith(QLatin1String("WK")));
         QVERIFY(r.json.value(QStringLiteral("expiration")).toString().endsWith(QLatin1Char('Z')));
         r = validate(R"({"token":"unknown"})");
         QCOMPARE(r.status, 403);
@@ -389,7 +413,8 @@ private Q_SLOTS:
         QTest::addColumn<int>("code");
         QTest::newRow("missing To") << QString() << QStringLiteral("+15557654321") << 21201;
         QTest::newRow("missing From") << QStringLiteral("+15551234567") << QString() << 21603;
-        QTest::newRow("invalid To") << QStringLiteral("12ab") << QStringLiteral("+15557654321") << 21211;
+        QTest::newRow("invalid To")
+            << QStringLiteral("12ab") << QStringLiteral("+15557654321") << 21211;
     }
     void createCallValidation()
     {
@@ -429,31 +454,36 @@ private Q_SLOTS:
             QCOMPARE(param(cb.params, "Direction"), QStringLiteral("outbound-api"));
             QCOMPARE(param(cb.params, "CallbackSource"), QStringLiteral("call-progress-events"));
             QVERIFY(!param(cb.params, "Timestamp").isEmpty());
-            QCOMPARE(cb.signature, twilioSignature(e->config().authToken.toUtf8(), rx.url("/status"), cb.params));
+            QCOMPARE(cb.signature,
+                     twilioSignature(e->config().authToken.toUtf8(), rx.url("/status"), cb.params));
         }
         QVERIFY(!param(cbs.last().params, "CallDuration").isEmpty());
         // The TwiML fetch came once, signed, after answering.
-        const auto twimlFetch = std::find_if(rx.received.cbegin(), rx.received.cend(),
-                                             [](const Received &r) { return r.path == QLatin1String("/twiml"); });
+        const auto twimlFetch =
+            std::find_if(rx.received.cbegin(), rx.received.cend(),
+                         [](const Received &r) { return r.path == QLatin1String("/twiml"); });
         QVERIFY(twimlFetch != rx.received.cend());
         QCOMPARE(param(twimlFetch->params, "CallStatus"), QStringLiteral("in-progress"));
-        QCOMPARE(twimlFetch->signature, twilioSignature(e->config().authToken.toUtf8(), rx.url("/twiml"), twimlFetch->params));
+        QCOMPARE(twimlFetch->signature, twilioSignature(e->config().authToken.toUtf8(),
+                                                        rx.url("/twiml"), twimlFetch->params));
         // The enqueued call became a voice task in the first queue.
         const QDateTime from = e->now().addSecs(-60);
-        const QJsonObject cumulative = e->cumulativeStatistics(e->queueSids().first(), from, e->now().addSecs(1), QStringLiteral("voice"));
+        const QJsonObject cumulative = e->cumulativeStatistics(
+            e->queueSids().first(), from, e->now().addSecs(1), QStringLiteral("voice"));
         QCOMPARE(cumulative.value(QStringLiteral("tasks_entered")).toInt(), 1);
         QCOMPARE(cumulative.value(QStringLiteral("reservations_created")).toInt(), 1);
         // Every callback was answered 200 by the receiver.
         auto allAnswered = [&] {
             const QList<OutgoingRequest> out = e->outgoingRequests();
-            return out.size() == 4 && std::all_of(out.cbegin(), out.cend(), [](const OutgoingRequest &o) {
-                       return o.httpStatus == 200;
-                   });
+            return out.size() == 4 &&
+                   std::all_of(out.cbegin(), out.cend(),
+                               [](const OutgoingRequest &o) { return o.httpStatus == 200; });
         };
         QTRY_VERIFY_WITH_TIMEOUT(allAnswered(), 10000);
         const Reply fetched = get(*e, calls(*e) + QLatin1Char('/') + sid + QStringLiteral(".json"));
         QCOMPARE(fetched.status, 200);
-        QCOMPARE(fetched.json.value(QStringLiteral("status")).toString(), QStringLiteral("completed"));
+        QCOMPARE(fetched.json.value(QStringLiteral("status")).toString(),
+                 QStringLiteral("completed"));
     }
 
     void callOutcomes_data()
@@ -490,22 +520,31 @@ private Q_SLOTS:
         const QString path = calls(*e) + QLatin1Char('/');
         // Rings forever until canceled.
         const QString ringing = createCall(*e, rx, QStringLiteral("+15550000004"));
-        QTRY_COMPARE_WITH_TIMEOUT(e->call(ringing).value(QStringLiteral("status")).toString(), QStringLiteral("ringing"), 10000);
-        Reply r = wait(postForm(*e, path + ringing + QStringLiteral(".json"), {{QStringLiteral("Status"), QStringLiteral("canceled")}}));
+        QTRY_COMPARE_WITH_TIMEOUT(e->call(ringing).value(QStringLiteral("status")).toString(),
+                                  QStringLiteral("ringing"), 10000);
+        Reply r = wait(postForm(*e, path + ringing + QStringLiteral(".json"),
+                                {{QStringLiteral("Status"), QStringLiteral("canceled")}}));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("canceled"));
         QTRY_VERIFY_WITH_TIMEOUT(!rx.callbacks().isEmpty() &&
-                                     param(rx.callbacks().last().params, "CallStatus") == QLatin1String("canceled"), 10000);
+                                     param(rx.callbacks().last().params, "CallStatus") ==
+                                         QLatin1String("canceled"),
+                                 10000);
 
         // An answered call ignores canceled, ends with completed.
         const QString talking = createCall(*e, rx, QStringLiteral("+15551112222"));
-        QTRY_COMPARE_WITH_TIMEOUT(e->call(talking).value(QStringLiteral("status")).toString(), QStringLiteral("in-progress"), 10000);
-        r = wait(postForm(*e, path + talking + QStringLiteral(".json"), {{QStringLiteral("Status"), QStringLiteral("canceled")}}));
+        QTRY_COMPARE_WITH_TIMEOUT(e->call(talking).value(QStringLiteral("status")).toString(),
+                                  QStringLiteral("in-progress"), 10000);
+        r = wait(postForm(*e, path + talking + QStringLiteral(".json"),
+                          {{QStringLiteral("Status"), QStringLiteral("canceled")}}));
         QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("in-progress"));
-        r = wait(postForm(*e, path + talking + QStringLiteral(".json"), {{QStringLiteral("Status"), QStringLiteral("completed")}}));
+        r = wait(postForm(*e, path + talking + QStringLiteral(".json"),
+                          {{QStringLiteral("Status"), QStringLiteral("completed")}}));
         QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("completed"));
-        QTRY_VERIFY_WITH_TIMEOUT(param(rx.callbacks().last().params, "CallStatus") == QLatin1String("completed"), 10000);
-        r = wait(postForm(*e, path + talking + QStringLiteral(".json"), {{QStringLiteral("Status"), QStringLiteral("bogus")}}));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            param(rx.callbacks().last().params, "CallStatus") == QLatin1String("completed"), 10000);
+        r = wait(postForm(*e, path + talking + QStringLiteral(".json"),
+                          {{QStringLiteral("Status"), QStringLiteral("bogus")}}));
         QCOMPARE(r.status, 400);
     }
 
@@ -516,8 +555,8 @@ private Q_SLOTS:
         e->setReorderCallbacks(true);
         Receiver rx;
         createCall(*e, rx, QStringLiteral("+15551234567"),
-                   {QStringLiteral("initiated"), QStringLiteral("ringing"), QStringLiteral("answered"),
-                    QStringLiteral("completed")});
+                   {QStringLiteral("initiated"), QStringLiteral("ringing"),
+                    QStringLiteral("answered"), QStringLiteral("completed")});
         QTRY_COMPARE_WITH_TIMEOUT(rx.callbacks().size(), 4, 15000);
         QList<int> seq;
         for (const Received &r : rx.callbacks())
@@ -541,7 +580,8 @@ private Q_SLOTS:
                      {QStringLiteral("StatusCallbackEvent"), QStringLiteral("completed")}};
         QNetworkReply *reply = postForm(*e, calls(*e) + QStringLiteral(".json"), p);
         int callbacksWhenAnswered = -1;
-        connect(reply, &QNetworkReply::finished, this, [&] { callbacksWhenAnswered = int(rx.callbacks().size()); });
+        connect(reply, &QNetworkReply::finished, this,
+                [&] { callbacksWhenAnswered = int(rx.callbacks().size()); });
         const Reply r = wait(reply);
         QCOMPARE(r.status, 201);
         QCOMPARE(r.json.value(QStringLiteral("status")).toString(), QStringLiteral("queued"));
@@ -562,7 +602,9 @@ private Q_SLOTS:
             const QJsonObject all = e->realtimeStatistics(sid);
             QJsonObject sum;
             for (const QString &channel : e->channelNames()) {
-                const QJsonObject byStatus = e->realtimeStatistics(sid, channel).value(QStringLiteral("tasks_by_status")).toObject();
+                const QJsonObject byStatus = e->realtimeStatistics(sid, channel)
+                                                 .value(QStringLiteral("tasks_by_status"))
+                                                 .toObject();
                 for (auto it = byStatus.begin(); it != byStatus.end(); ++it)
                     sum.insert(it.key(), sum.value(it.key()).toInt() + it->toInt());
             }
@@ -577,9 +619,18 @@ private Q_SLOTS:
             }
             QCOMPARE(enteredByChannel, cumAll.value(QStringLiteral("tasks_entered")).toInt());
             QCOMPARE(canceledByChannel, cumAll.value(QStringLiteral("tasks_canceled")).toInt());
-            const QJsonObject split30 = cumAll.value(QStringLiteral("split_by_wait_time")).toObject().value(QStringLiteral("30")).toObject();
-            QCOMPARE(split30.value(QStringLiteral("above")).toObject().value(QStringLiteral("tasks_canceled")).toInt() +
-                         split30.value(QStringLiteral("below")).toObject().value(QStringLiteral("tasks_canceled")).toInt(),
+            const QJsonObject split30 = cumAll.value(QStringLiteral("split_by_wait_time"))
+                                            .toObject()
+                                            .value(QStringLiteral("30"))
+                                            .toObject();
+            QCOMPARE(split30.value(QStringLiteral("above"))
+                             .toObject()
+                             .value(QStringLiteral("tasks_canceled"))
+                             .toInt() +
+                         split30.value(QStringLiteral("below"))
+                             .toObject()
+                             .value(QStringLiteral("tasks_canceled"))
+                             .toInt(),
                      cumAll.value(QStringLiteral("tasks_canceled")).toInt());
             // Tasks entered = finished + still live.
             const int live = all.value(QStringLiteral("total_tasks")).toInt();
@@ -589,17 +640,19 @@ private Q_SLOTS:
             entered += cumAll.value(QStringLiteral("tasks_entered")).toInt();
 
             // The endpoints compute exactly what the accessors return.
-            const Reply rt = get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid + QStringLiteral("/RealTimeStatistics?TaskChannel=voice"));
+            const Reply rt = get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid +
+                                         QStringLiteral("/RealTimeStatistics?TaskChannel=voice"));
             QCOMPARE(rt.status, 200);
             const QJsonObject expectedRt = e->realtimeStatistics(sid, QStringLiteral("voice"));
             for (auto it = expectedRt.begin(); it != expectedRt.end(); ++it)
                 QCOMPARE(rt.json.value(it.key()), it.value());
             const QString startText = start.toString(Qt::ISODate);
             const Reply cum = get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid +
-                                          QStringLiteral("/CumulativeStatistics?StartDate=") + startText +
-                                          QStringLiteral("&SplitByWaitTime=30,60"));
+                                          QStringLiteral("/CumulativeStatistics?StartDate=") +
+                                          startText + QStringLiteral("&SplitByWaitTime=30,60"));
             QCOMPARE(cum.status, 200);
-            const QJsonObject expectedCum = e->cumulativeStatistics(sid, QDateTime::fromString(startText, Qt::ISODate), e->now(), {}, {30, 60});
+            const QJsonObject expectedCum = e->cumulativeStatistics(
+                sid, QDateTime::fromString(startText, Qt::ISODate), e->now(), {}, {30, 60});
             for (auto it = expectedCum.begin(); it != expectedCum.end(); ++it)
                 QCOMPARE(cum.json.value(it.key()), it.value());
         }
@@ -608,8 +661,10 @@ private Q_SLOTS:
         auto again = this->start(c);
         QVERIFY(again);
         again->tick(900);
-        QCOMPARE(again->realtimeStatistics(again->queueSids().first()).value(QStringLiteral("tasks_by_status")),
-                 e->realtimeStatistics(e->queueSids().first()).value(QStringLiteral("tasks_by_status")));
+        QCOMPARE(
+            again->realtimeStatistics(again->queueSids().first())
+                .value(QStringLiteral("tasks_by_status")),
+            e->realtimeStatistics(e->queueSids().first()).value(QStringLiteral("tasks_by_status")));
     }
 
     void addAndRemoveQueues()
@@ -635,17 +690,30 @@ private Q_SLOTS:
         socket.connectToHost(QHostAddress::LocalHost, e->port());
         QVERIFY(socket.waitForConnected(5000));
         socket.write("GARBAGE\r\n\r\n");
-        QTRY_VERIFY_WITH_TIMEOUT(socket.bytesAvailable() > 0 || socket.state() != QAbstractSocket::ConnectedState, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            socket.bytesAvailable() > 0 || socket.state() != QAbstractSocket::ConnectedState, 5000);
         QVERIFY(socket.readAll().startsWith("HTTP/1.1 400"));
         // Bad bodies and bad parameters are answered, not fatal.
         const QString sid = e->queueSids().first();
-        QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid + QStringLiteral("/CumulativeStatistics?StartDate=yesterday")).status, 400);
-        QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid + QStringLiteral("/RealTimeStatistics?TaskChannel=pigeon")).status, 400);
-        QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid + QStringLiteral("/CumulativeStatistics?SplitByWaitTime=a,b")).status, 400);
-        QNetworkRequest bulk = request(*e, ws(*e) + QStringLiteral("/TaskQueues/RealTimeStatistics"));
+        QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid +
+                             QStringLiteral("/CumulativeStatistics?StartDate=yesterday"))
+                     .status,
+                 400);
+        QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid +
+                             QStringLiteral("/RealTimeStatistics?TaskChannel=pigeon"))
+                     .status,
+                 400);
+        QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues/") + sid +
+                             QStringLiteral("/CumulativeStatistics?SplitByWaitTime=a,b"))
+                     .status,
+                 400);
+        QNetworkRequest bulk =
+            request(*e, ws(*e) + QStringLiteral("/TaskQueues/RealTimeStatistics"));
         bulk.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
         QCOMPARE(wait(m_nam.post(bulk, "{{{")).status, 400);
-        const Reply ok = wait(m_nam.post(bulk, QJsonDocument(QJsonObject{{QStringLiteral("TaskQueueSids"), QJsonArray{sid}}}).toJson()));
+        const Reply ok = wait(m_nam.post(
+            bulk, QJsonDocument(QJsonObject{{QStringLiteral("TaskQueueSids"), QJsonArray{sid}}})
+                      .toJson()));
         QCOMPARE(ok.status, 200);
         QCOMPARE(ok.json.value(QStringLiteral("task_queue_response_count")).toInt(), 1);
         QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues")).status, 200);
@@ -655,29 +723,46 @@ private Q_SLOTS:
     {
         auto e = start();
         QVERIFY(e);
-        auto control = [&](const QByteArray &verb, const QString &path, const QJsonObject &body = {}) {
+        auto control = [&](const QByteArray &verb, const QString &path,
+                           const QJsonObject &body = {}) {
             QNetworkRequest r(QUrl(e->baseUrl().toString() + QStringLiteral("/__emulator") + path));
             r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-            return wait(m_nam.sendCustomRequest(r, verb, body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson()));
+            return wait(m_nam.sendCustomRequest(
+                r, verb, body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson()));
         };
         QCOMPARE(control("POST", QStringLiteral("/faults"),
                          {{QStringLiteral("operation"), QStringLiteral("ListTaskQueue")},
                           {QStringLiteral("kind"), QStringLiteral("429")},
-                          {QStringLiteral("retryAfter"), 3}}).status, 200);
+                          {QStringLiteral("retryAfter"), 3}})
+                     .status,
+                 200);
         const Reply faulted = get(*e, ws(*e) + QStringLiteral("/TaskQueues"));
         QCOMPARE(faulted.status, 429);
         QCOMPARE(faulted.retryAfter, QByteArray("3"));
         const Reply counters = control("GET", QStringLiteral("/counters"));
-        QCOMPARE(counters.json.value(QStringLiteral("operations")).toObject().value(QStringLiteral("ListTaskQueue"))
-                     .toObject().value(QStringLiteral("requests")).toInt(), 1);
-        QCOMPARE(control("POST", QStringLiteral("/faults"), {{QStringLiteral("operation"), QStringLiteral("Nope")},
-                                                             {QStringLiteral("kind"), QStringLiteral("500")}}).status, 400);
-        const Reply added = control("POST", QStringLiteral("/queues"), {{QStringLiteral("name"), QStringLiteral("Added")}});
+        QCOMPARE(counters.json.value(QStringLiteral("operations"))
+                     .toObject()
+                     .value(QStringLiteral("ListTaskQueue"))
+                     .toObject()
+                     .value(QStringLiteral("requests"))
+                     .toInt(),
+                 1);
+        QCOMPARE(control("POST", QStringLiteral("/faults"),
+                         {{QStringLiteral("operation"), QStringLiteral("Nope")},
+                          {QStringLiteral("kind"), QStringLiteral("500")}})
+                     .status,
+                 400);
+        const Reply added = control("POST", QStringLiteral("/queues"),
+                                    {{QStringLiteral("name"), QStringLiteral("Added")}});
         QVERIFY(e->queueSids().contains(added.json.value(QStringLiteral("sid")).toString()));
-        QCOMPARE(control("POST", QStringLiteral("/tokens"), {{QStringLiteral("token"), QStringLiteral("t")},
-                                                             {QStringLiteral("identity"), QStringLiteral("i")}}).status, 200);
+        QCOMPARE(control("POST", QStringLiteral("/tokens"),
+                         {{QStringLiteral("token"), QStringLiteral("t")},
+                          {QStringLiteral("identity"), QStringLiteral("i")}})
+                     .status,
+                 200);
         const QDateTime before = e->now();
-        QCOMPARE(control("POST", QStringLiteral("/tick"), {{QStringLiteral("count"), 5}}).status, 200);
+        QCOMPARE(control("POST", QStringLiteral("/tick"), {{QStringLiteral("count"), 5}}).status,
+                 200);
         QCOMPARE(before.msecsTo(e->now()), 5000);
         QCOMPARE(control("POST", QStringLiteral("/reset")).status, 200);
         QCOMPARE(e->totalCounters().requests, 0);
