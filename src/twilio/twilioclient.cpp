@@ -328,6 +328,13 @@ public:
                                  reply->abort();
                              }
                          });
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, q, [p, reply] {
+            const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+            if (length.isValid() && length.toLongLong() > kMaxAnswerBytes) {
+                p->tooLarge = true;
+                reply->abort();
+            }
+        });
         QObject::connect(reply, &QNetworkReply::finished, q, [this, reply] { onFinished(reply); });
     }
 
@@ -344,7 +351,7 @@ public:
         const QVariant statusAttr = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
         const int status = statusAttr.isValid() ? statusAttr.toInt() : 0;
         const QNetworkReply::NetworkError netError = reply->error();
-        const QByteArray body = p->tooLarge ? QByteArray() : reply->readAll();
+        const QByteArray body = p->tooLarge || !reply->isOpen() ? QByteArray() : reply->readAll();
         const QString endpoint =
             p->request.endpoint.isEmpty() ? QStringLiteral("unknown") : p->request.endpoint;
 
