@@ -533,8 +533,6 @@ TwilioClient::TwilioClient(QObject *parent)
     , d(std::make_unique<Impl>(this))
 {}
 
-// Requests still queued, waiting or in flight are dropped: their handlers are
-// never called. Their replies are aborted.
 TwilioClient::~TwilioClient()
 {
     d->shutdown();
@@ -690,9 +688,6 @@ int TwilioClient::waiting() const
     return int(d->queue.size() + d->backingOff.size());
 }
 
-// Queued requests and requests waiting to retry are not started any more:
-// their handlers get Kind::Canceled (on the event loop), as does every later
-// send(). Requests in flight finish normally, without retries.
 void TwilioClient::drain()
 {
     if (d->draining)

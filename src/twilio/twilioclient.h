@@ -67,6 +67,16 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(const QByteArray &value
 // Twilio's REST APIs over one QNetworkAccessManager: basic auth, JSON answers,
 // at most maxInFlight requests at once (the rest wait in FIFO order), a
 // timeout per request, retries with backoff for 429, 503 and network errors.
+//
+// Retry rules (at most RetryPolicy::maxRetries; a retry waits, then re-enters
+// the FIFO line): HTTP 429 and 503 (Retry-After honoured), connection refused,
+// host/proxy not found, connection closed, Qt or our own timeout, temporary
+// network failure. Nothing else (no other 4xx/5xx, TLS or protocol errors, bad
+// answers). A request with createsResource is only retried when the failure
+// proves Twilio did not act on it: 429 (20429: "not processed"), connection
+// refused, host/proxy not found. Redirects are not followed (the
+// Authorization header must not travel); answers over 16 MiB are cut off
+// (BadAnswer). Defaults: 20 in flight, 15 s timeout.
 class TwilioClient : public QObject
 {
     Q_OBJECT
@@ -76,6 +86,8 @@ public:
         std::function<void(const QJsonArray &items, const std::optional<TwilioError> &)>;
 
     explicit TwilioClient(QObject *parent = nullptr);
+    // Aborts what is in flight and drops what is queued: those handlers are
+    // never called (no Kind::Canceled from the destructor).
     ~TwilioClient() override;
 
     // May be called again at any time (reload); affects requests started later.
@@ -85,22 +97,29 @@ public:
     void setRetryPolicy(const RetryPolicy &policy);
 
     // Starts (or queues) a request. The handler runs once, on the event loop,
-    // unless context is destroyed first.
+    // unless context is destroyed first (a null context means the client).
+    // A request whose context died while queued is never sent.
     void send(const TwilioRequest &request, QObject *context, Handler handler);
 
     // GETs firstPage, follows meta.next_page_url until null, and hands over
-    // the concatenation of every page's `key` array (e.g. "task_queues").
+    // the concatenation of every page's `key` array (e.g. "task_queues"; empty
+    // key: meta.key). API 2010's relative next_page_uri is followed too. Stops
+    // with BadAnswer on a URL seen before, a next page on another origin, or
+    // more than 1000 pages. On any error items is empty.
     void getAllPages(const QUrl &firstPage, const QString &key, const QString &endpoint,
                      QObject *context, PagesHandler handler);
 
     int inFlight() const;
-    int waiting() const;
+    int waiting() const; // queued plus waiting for a retry
 
     // Stops starting queued requests; in-flight ones finish. Emits idle() when none remain.
+    // Queued requests, requests waiting for a retry and any later send() get
+    // Kind::Canceled (on the event loop); in-flight ones are not retried.
     void drain();
 
 Q_SIGNALS:
-    // For metrics and logs. status is the HTTP status, or 0 when none.
+    // For metrics and logs, once per HTTP exchange (each attempt). status is
+    // the HTTP status, or 0 when none.
     void requestFinished(const QString &endpoint, int status, std::chrono::milliseconds latency);
     void retrying(const QString &endpoint, int status, std::chrono::milliseconds delay);
     void idle();
