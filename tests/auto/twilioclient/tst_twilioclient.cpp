@@ -449,7 +449,8 @@ void tst_TwilioClient::delayFor()
     const RetryPolicy policy; // defaults: 250 ms base, 8 s cap
     const milliseconds delay = policy.delayFor(retry, std::nullopt, jitter);
     QCOMPARE(delay.count(), expectedMs);
-    QVERIFY(delay <= std::min(policy.maxDelay, policy.baseDelay * (1 << std::clamp(retry - 1, 0, 20))));
+    QVERIFY(delay <=
+            std::min(policy.maxDelay, policy.baseDelay * (1 << std::clamp(retry - 1, 0, 20))));
 }
 
 void tst_TwilioClient::retryAfterOverride()
