@@ -154,7 +154,10 @@ public:
             fail(env, u"must be an http:// or https:// URL"_s);
             return {};
         }
-        return url.adjusted(QUrl::StripTrailingSlash);
+        QUrl base = url.adjusted(QUrl::StripTrailingSlash);
+        if (base.path() == u"/")
+            base.setPath(QString());
+        return base;
     }
 
 private:

@@ -1,6 +1,7 @@
 #include "server/frontdoor.h"
 
 #include "ops/logcategories.h"
+#include "ops/logging.h"
 #include "ops/metrics.h"
 #include "server/connectionguards.h"
 #include "server/flextokenvalidator.h"
@@ -204,6 +205,7 @@ void FrontDoor::upgrade(QTcpSocket *socket, const RequestHead &head)
         return;
     }
     const OfferedToken offered = tokenOf(head);
+    ops::registerSecret(offered.token, ops::SecretLifetime::Transient);
     if (offered.token.isEmpty()) {
         handshakes("bad_token").inc();
         refuseConnection(socket, 403, "Forbidden", "A Flex token is required.\n");
