@@ -1,0 +1,87 @@
+#pragma once
+
+#include "server/websocketendpoint.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+#include <QWebSocketProtocol>
+
+#include <unordered_map>
+#include <vector>
+
+class QWebSocket;
+
+namespace flex::stats {
+
+// The /websocket/realtimeStats sockets. Each snapshot is serialised once per
+// distinct subscription (the plain plugin: everything) and the same text
+// goes to every subscriber of it: the whole array on connect and after every
+// change. Delivery walks the subscribers in batches, one batch per event-loop
+// turn, so sockets flush while the rest are served and a new snapshot
+// replaces an unfinished round. A subscriber whose unsent bytes would exceed
+// maxBufferedSnapshots snapshots is closed (1008) instead of buffered.
+//
+// Client → server: {"method":"subscribe","channels":["all","voice"]}
+// (extension) narrows the channels; any other text is echoed as
+// "echo: <text>", like the reference backend.
+class StatsFanout : public QObject, public server::WebSocketEndpoint
+{
+    Q_OBJECT
+public:
+    explicit StatsFanout(QObject *parent = nullptr);
+    ~StatsFanout() override;
+
+    void acceptSocket(QWebSocket *socket, const server::FlexIdentity &who) override;
+
+    // A new snapshot (from the bus). Identical snapshots are not re-sent.
+    void publish(const QJsonArray &queues);
+
+    void setMaxBufferedSnapshots(int snapshots) { m_maxBufferedSnapshots = std::max(1, snapshots); }
+    void setBatchSize(int sockets) { m_batchSize = std::max(1, sockets); }
+    int subscriberCount() const { return int(m_subscribers.size()); }
+    qint64 lastSnapshotBytes() const { return m_fullBytes; }
+    bool hasSnapshot() const { return m_hasLatest; }
+    void closeAll(QWebSocketProtocol::CloseCode code = QWebSocketProtocol::CloseCodeGoingAway);
+
+    // The array restricted to channels (sid, names, messages and extensions stay).
+    static QJsonArray filtered(const QJsonArray &queues, const QStringList &channels);
+
+Q_SIGNALS:
+    void subscriberDroppedAsSlow();
+
+private:
+    struct Subscriber
+    {
+        QStringList channels; // empty: everything (the plugin)
+        QString key;          // channels joined: one serialisation per distinct key
+    };
+    struct Serialised
+    {
+        QString text;
+        qint64 bytes = 0; // UTF-8 size on the wire
+    };
+
+    const Serialised &serialised(const Subscriber &subscriber);
+    void deliver(QWebSocket *socket, const Subscriber &subscriber);
+    void onText(QWebSocket *socket, const QString &text);
+    void remove(QWebSocket *socket);
+    void scheduleRound();
+    void runBatch();
+    void updateGauge();
+
+    std::unordered_map<QWebSocket *, Subscriber> m_subscribers;
+    QJsonArray m_latest;
+    bool m_hasLatest = false;
+    qint64 m_fullBytes = 0;
+    QHash<QString, Serialised> m_cache; // for m_latest, by subscription key
+    std::vector<QPointer<QWebSocket>> m_round;
+    size_t m_roundPos = 0;
+    bool m_batchScheduled = false;
+    int m_maxBufferedSnapshots = 4;
+    int m_batchSize = 128;
+};
+
+} // namespace flex::stats
