@@ -141,6 +141,15 @@ void FrontDoor::stopAccepting()
         m_listener->close();
 }
 
+void FrontDoor::closeWebSockets()
+{
+    const QList<QPointer<QWebSocket>> sockets = m_webSocketsOpen;
+    for (const QPointer<QWebSocket> &socket : sockets) {
+        if (socket && socket->state() == QAbstractSocket::ConnectedState)
+            socket->close(QWebSocketProtocol::CloseCodeGoingAway, u"server shutting down"_s);
+    }
+}
+
 void FrontDoor::registerWebSocketEndpoint(const QString &path, WebSocketEndpoint *endpoint)
 {
     m_endpoints.insert(path, endpoint);
@@ -298,6 +307,10 @@ void FrontDoor::onWebSocketReady()
         open.inc();
         connect(socket, &QObject::destroyed, this, [&open] { open.dec(); });
         m_keepAlive->track(socket);
+        m_webSocketsOpen.append(socket);
+        connect(socket, &QObject::destroyed, this, [this] {
+            m_webSocketsOpen.removeIf([](const QPointer<QWebSocket> &p) { return p.isNull(); });
+        });
         qCInfo(lcServer).noquote()
             << "WebSocket opened on" << pending.path << "for" << pending.who.identity;
         endpoint->acceptSocket(socket, pending.who);

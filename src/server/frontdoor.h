@@ -64,6 +64,9 @@ public:
     void registerWebSocketEndpoint(const QString &path, WebSocketEndpoint *endpoint);
 
     int openConnections() const { return m_open; }
+    int openWebSockets() const { return int(m_webSocketsOpen.size()); }
+    // Shutdown: sends a close frame with code 1001 (Going Away) to every socket.
+    void closeWebSockets();
 
 Q_SIGNALS:
     // An authenticated WebSocket was opened on path.
@@ -96,6 +99,7 @@ private:
     QHash<QString, WebSocketEndpoint *> m_endpoints;
     QHash<QString, PendingUpgrade> m_pendingUpgrades; // by peer "address|port"
     QHash<QString, int> m_offeredSubprotocols;        // token -> upgrades waiting on it
+    QList<QPointer<QWebSocket>> m_webSocketsOpen;
     int m_open = 0;
 };
 
