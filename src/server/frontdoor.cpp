@@ -308,6 +308,9 @@ void FrontDoor::onWebSocketReady()
         connect(socket, &QObject::destroyed, this, [&open] { open.dec(); });
         m_keepAlive->track(socket);
         m_webSocketsOpen.append(socket);
+        ++m_openByPath[pending.path];
+        connect(socket, &QObject::destroyed, this,
+                [this, path = pending.path] { --m_openByPath[path]; });
         connect(socket, &QObject::destroyed, this, [this] {
             m_webSocketsOpen.removeIf([](const QPointer<QWebSocket> &p) { return p.isNull(); });
         });

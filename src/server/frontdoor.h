@@ -65,6 +65,7 @@ public:
 
     int openConnections() const { return m_open; }
     int openWebSockets() const { return int(m_webSocketsOpen.size()); }
+    int openWebSockets(const QString &path) const { return m_openByPath.value(path); }
     // Shutdown: sends a close frame with code 1001 (Going Away) to every socket.
     void closeWebSockets();
 
@@ -100,6 +101,7 @@ private:
     QHash<QString, PendingUpgrade> m_pendingUpgrades; // by peer "address|port"
     QHash<QString, int> m_offeredSubprotocols;        // token -> upgrades waiting on it
     QList<QPointer<QWebSocket>> m_webSocketsOpen;
+    QHash<QString, int> m_openByPath;
     int m_open = 0;
 };
 
