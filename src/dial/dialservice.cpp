@@ -1,0 +1,165 @@
+#include "dial/dialservice.h"
+
+#include "bus/messagebus.h"
+#include "dial/callcontroller.h"
+#include "dial/callregistry.h"
+#include "dial/callstore.h"
+#include "dial/dialendpoint.h"
+#include "dial/dialrequestvalidator.h"
+#include "dial/dialsession.h"
+#include "dial/ratelimiter.h"
+#include "dial/webhookroutes.h"
+#include "ops/logcategories.h"
+#include "ops/metrics.h"
+
+#include <QPointer>
+
+namespace flex::dial {
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Calls saved at most this long after a change (and at shutdown).
+constexpr auto SaveDelay = 100ms;
+
+} // namespace
+
+DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObject *parent)
+    : QObject(parent)
+    , m_bus(bus)
+    , m_registry(new CallRegistry(this))
+    , m_store(std::make_unique<CallStore>())
+    , m_validator(std::make_unique<DialRequestValidator>())
+    , m_limiter(std::make_unique<RateLimiter>())
+    , m_controller(new CallController(rest, *m_registry, this))
+    , m_endpoint(new DialEndpoint(this))
+    , m_webhooks(new WebhookRoutes(*m_registry, this))
+{
+    // Producer side: every update for an owner goes onto the bus ...
+    connect(m_registry, &CallRegistry::callUpdate, this,
+            [this](const QString &owner, const QString &sid, CallStatus status) {
+                m_bus.publishCallUpdate(owner, callUpdateFrame(sid, statusText(status)));
+            });
+    // ... and whatever the bus carries reaches that identity's sockets here.
+    connect(&m_bus, &bus::MessageBus::callUpdate, m_endpoint, &DialEndpoint::deliver);
+    connect(m_endpoint, &DialEndpoint::sessionOpened, this, &DialService::onSession);
+
+    ops::metrics().addCollector([registry = QPointer<CallRegistry>(m_registry)] {
+        ops::metrics()
+            .gauge("flex_dial_calls_in_flight", "Outbound calls without a final status")
+            .set(registry ? registry->size() : 0);
+    });
+
+    m_saveTimer.setSingleShot(true);
+    m_saveTimer.setInterval(SaveDelay);
+    connect(&m_saveTimer, &QTimer::timeout, this, [this] { persist(); });
+    connect(m_registry, &CallRegistry::changed, &m_saveTimer, [this] {
+        if (!m_saveTimer.isActive())
+            m_saveTimer.start();
+    });
+    connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_limiter->prune(); });
+    m_pruneTimer.start(1min);
+}
+
+DialService::~DialService() = default;
+
+void DialService::configure(const config::Config &config)
+{
+    DialRequestValidator::Policy policy;
+    policy.allowAnyWorker = config.dialAllowAnyWorker;
+    policy.allowedPrefixes = config.dialAllowedPrefixes;
+    m_validator->setPolicy(policy);
+    m_limiter->setLimit(config.dialMaxCallsPerMinute);
+
+    CallRegistry::Settings registry;
+    registry.ttl = config.dialCallTtl;
+    // A callback may beat a create answer by as long as Twilio takes to answer.
+    registry.holdTime = std::max<std::chrono::milliseconds>(20s, config.twilioRequestTimeout +
+                                                                     std::chrono::milliseconds(5s));
+    m_registry->configure(registry);
+
+    m_controller->configure({config.apiUrl, config.accountSid, config.webhookBaseUrl});
+    m_webhooks->configure(
+        {config.webhookBaseUrl, config.authToken.toUtf8(), config.outboundWorkflowSid});
+
+    if (!m_loaded) {
+        m_store->setStateDir(config.stateDir);
+        loadState();
+        m_loaded = true;
+    }
+}
+
+void DialService::loadState()
+{
+    QString error;
+    const std::optional<QList<CallRecord>> calls = m_store->load(&error);
+    if (!calls) {
+        qCWarning(lcDial).noquote() << "starting without the saved calls:" << error;
+        return;
+    }
+    m_registry->restore(*calls);
+    if (m_registry->size() > 0)
+        qCInfo(lcDial) << "restored" << m_registry->size() << "calls in flight from"
+                       << m_store->filePath();
+}
+
+void DialService::registerRoutes(QHttpServer &http)
+{
+    m_webhooks->registerRoutes(http);
+}
+
+server::WebSocketEndpoint *DialService::endpoint()
+{
+    return m_endpoint;
+}
+
+bool DialService::persist()
+{
+    m_saveTimer.stop();
+    QString error;
+    if (m_store->save(m_registry->calls(), &error))
+        return true;
+    qCWarning(lcDial).noquote() << "calls in flight not saved:" << error;
+    return false;
+}
+
+void DialService::closeSockets()
+{
+    m_endpoint->closeAll();
+}
+
+void DialService::onSession(DialSession *session)
+{
+    connect(session, &DialSession::callRequested, this,
+            [this, session](const CallRequest &request) { onCallRequested(session, request); });
+    connect(session, &DialSession::hangupRequested, this,
+            [this, session](const QString &sid) { onHangupRequested(session, sid); });
+}
+
+void DialService::onCallRequested(DialSession *session, const CallRequest &request)
+{
+    if (const std::optional<DialError> refused = m_validator->check(request, session->identity())) {
+        session->sendError(*refused);
+        return;
+    }
+    if (const auto wait = m_limiter->tryAcquire(session->identity())) {
+        const auto seconds = std::max<qint64>(1, (wait->count() + 999) / 1000);
+        session->sendError(
+            {DialError::Reason::RateLimited,
+             u"too many calls: at most %1 per minute; try again in %2 s"_s.arg(m_limiter->limit())
+                 .arg(seconds)});
+        return;
+    }
+    m_controller->placeCall(request, session->identity(), session,
+                            [session](const DialError &error) { session->sendError(error); });
+}
+
+void DialService::onHangupRequested(DialSession *session, const QString &callSid)
+{
+    m_controller->hangUp(callSid, session->identity(), session,
+                         [session](const DialError &error) { session->sendError(error); });
+}
+
+} // namespace flex::dial
