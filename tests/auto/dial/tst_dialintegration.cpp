@@ -145,8 +145,11 @@ QString tst_DialIntegration::place(WsClient &client, const QString &to, const QS
 {
     const int from = int(client.messages().size());
     client.sendJson(callMessage(to, worker));
-    const int i = client.waitFor([](const QJsonDocument &d) { return isUpdate(d) || isError(d); },
-                                 Timeout, from);
+    // Another call of the same identity may still be sending updates; a
+    // queued update is always the first of a new call.
+    const int i = client.waitFor(
+        [](const QJsonDocument &d) { return isUpdate(d, {}, u"queued"_s) || isError(d); }, Timeout,
+        from);
     if (i < 0 || !isUpdate(client.json(i), {}, u"queued"_s)) {
         qWarning().noquote() << "no queued update; messages:\n" << client.dump();
         return {};
@@ -178,7 +181,8 @@ HttpAnswer tst_DialIntegration::post(TestEnvironment &env, const QString &pathAn
                                      const QByteArray &signature)
 {
     QNetworkRequest request(QUrl(env.service().url().toString() + pathAndQuery));
-    request.setHeader(QNetworkRequest::ContentTypeHeader, "application/x-www-form-urlencoded");
+    request.setHeader(QNetworkRequest::ContentTypeHeader,
+                      QByteArrayLiteral("application/x-www-form-urlencoded"));
     if (!signature.isNull())
         request.setRawHeader("X-Twilio-Signature", signature);
     QByteArray body;
@@ -482,13 +486,16 @@ void tst_DialIntegration::reorderedCallbacks()
                      Timeout) >= 0,
                  qPrintable(alice->dump()));
     }
+    // The emulator held some callbacks back and sent them after newer ones:
+    // those arrived late and were dropped, so some call lacks a status sent.
     bool reordered = false;
-    for (const auto &r : m_env->emulator().outgoingRequests()) {
-        static QHash<QString, int> last;
-        if (r.kind != u"status-callback"_s)
-            continue;
-        reordered = reordered || last.value(r.callSid, -1) > r.sequenceNumber;
-        last[r.callSid] = std::max(last.value(r.callSid, -1), r.sequenceNumber);
+    for (const QString &sid : std::as_const(sids)) {
+        QStringList sent{u"queued"_s};
+        for (const auto &r : m_env->emulator().outgoingRequests()) {
+            if (r.kind == u"status-callback"_s && r.callSid == sid)
+                sent.append(r.callStatus);
+        }
+        reordered = reordered || sent != statuses(*alice, sid);
     }
     QVERIFY(reordered); // the emulator did send some out of order
     for (const QString &sid : std::as_const(sids)) {
@@ -525,7 +532,9 @@ void tst_DialIntegration::webhookSignaturesOverHttp()
     // Signed with the same URL but another path's signature.
     QCOMPARE(post(*m_env, StatusPath, forged, sign(*m_env, TwimlPath, forged)).status, 403);
     // A genuine one goes through; the forged ones never reached alice before it.
-    const auto genuine = callback(u"in-progress"_s, 40);
+    // (Without a SequenceNumber, so that the emulator's own numbering goes on.)
+    auto genuine = callback(u"in-progress"_s, 0);
+    genuine.removeLast();
     const HttpAnswer ok = post(*m_env, StatusPath, genuine, sign(*m_env, StatusPath, genuine));
     QCOMPARE(ok.status, 200);
     QVERIFY(ok.contentType.contains("xml"));
