@@ -1,13 +1,16 @@
 #include "app/service.h"
 
 #include "bus/messagebus.h"
+#include "dial/dialservice.h"
 #include "ops/logcategories.h"
 #include "ops/logging.h"
 #include "ops/metrics.h"
 #include "ops/opsroutes.h"
+#include "ops/processmetrics.h"
 #include "server/flextokenvalidator.h"
 #include "server/frontdoor.h"
 #include "server/staticpages.h"
+#include "stats/statsservice.h"
 #include "twilio/twilioclient.h"
 
 #include <QDateTime>
@@ -16,6 +19,7 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
+#include <QTimer>
 
 namespace flex::app {
 
@@ -117,8 +121,14 @@ Service::Service(const config::Config &config, QObject *parent)
             return {};
         return u"last Twilio contact failed ("_s + m_lastTwilioError + u')';
     });
+    ops::installProcessMetrics();
     m_opsRoutes->registerRoutes(*m_http);
     server::StaticPages::registerRoutes(*m_http);
+    m_dial = new dial::DialService(*m_rest, *m_bus, this);
+    m_frontDoor->registerWebSocketEndpoint(u"/websocket/outboundDial"_s, m_dial->endpoint());
+    m_dial->registerRoutes(*m_http);
+    m_stats = new stats::StatsService(*m_rest, *m_bus, this);
+    m_frontDoor->registerWebSocketEndpoint(u"/websocket/realtimeStats"_s, m_stats->endpoint());
     applyRuntimeSettings();
 }
 
@@ -140,6 +150,8 @@ void Service::applyRuntimeSettings()
     m_validator->configure(validatorSettings(c));
     m_frontDoor->configure(frontDoorSettings(c));
     m_opsRoutes->setMetricsToken(c.metricsToken);
+    m_dial->configure(c);
+    m_stats->configure(c);
     ops::registerSecret(c.authToken);
     ops::registerSecret(c.apiSecret);
     ops::registerSecret(c.metricsToken);
@@ -195,10 +207,31 @@ bool Service::reload(const config::Config &next, QString *error)
 
 void Service::shutdown(std::function<void()> done)
 {
+    // New connections are refused; open sockets are told we are going away
+    // (1001); in-flight Twilio requests may finish (their answers still reach
+    // the calls) until SHUTDOWN_TIMEOUT; then the calls in flight are saved.
     m_frontDoor->stopAccepting();
+    m_frontDoor->closeWebSockets();
+    m_stats->shutdown();
     m_rest->drain();
     m_iam->drain();
-    done();
+    const auto deadline = std::chrono::steady_clock::now() + m_config.shutdownTimeout;
+    auto *poll = new QTimer(this);
+    poll->setInterval(std::chrono::milliseconds(20));
+    connect(poll, &QTimer::timeout, this, [this, poll, deadline, done] {
+        const bool busy =
+            m_rest->inFlight() + m_iam->inFlight() > 0 || m_frontDoor->openWebSockets() > 0;
+        if (busy && std::chrono::steady_clock::now() < deadline)
+            return;
+        if (busy)
+            qCWarning(lcApp) << "shutdown timeout reached with" << m_rest->inFlight()
+                             << "Twilio requests in flight";
+        poll->stop();
+        poll->deleteLater();
+        m_dial->persist();
+        done();
+    });
+    poll->start();
 }
 
 void Service::setWebhookBaseUrl(const QUrl &url)
@@ -215,7 +248,10 @@ quint16 Service::port() const
 
 QString Service::statusLine() const
 {
-    return u"serving %1 connections"_s.arg(m_frontDoor->openConnections());
+    return u"serving %1 dial sockets, %2 stats subscribers, %3 connections in all"_s
+        .arg(m_frontDoor->openWebSockets(u"/websocket/outboundDial"_s))
+        .arg(m_frontDoor->openWebSockets(u"/websocket/realtimeStats"_s))
+        .arg(m_frontDoor->openConnections());
 }
 
 } // namespace flex::app
