@@ -10,6 +10,7 @@
 #include "server/flextokenvalidator.h"
 #include "server/frontdoor.h"
 #include "server/staticpages.h"
+#include "stats/statspoller.h"
 #include "stats/statsservice.h"
 #include "twilio/twilioclient.h"
 
@@ -248,10 +249,17 @@ quint16 Service::port() const
 
 QString Service::statusLine() const
 {
-    return u"serving %1 dial sockets, %2 stats subscribers, %3 connections in all"_s
-        .arg(m_frontDoor->openWebSockets(u"/websocket/outboundDial"_s))
-        .arg(m_frontDoor->openWebSockets(u"/websocket/realtimeStats"_s))
-        .arg(m_frontDoor->openConnections());
+    QString line = u"serving %1 dial sockets, %2 stats subscribers"_s
+                       .arg(m_frontDoor->openWebSockets(u"/websocket/outboundDial"_s))
+                       .arg(m_frontDoor->openWebSockets(u"/websocket/realtimeStats"_s));
+    const qint64 lastGood = m_stats->poller()->lastGoodMs();
+    if (lastGood > 0) {
+        const double age = double(QDateTime::currentMSecsSinceEpoch() - lastGood) / 1000.0;
+        line += u", last good stats cycle %1 s ago"_s.arg(age, 0, 'f', 1);
+    } else {
+        line += u", no stats yet"_s;
+    }
+    return line;
 }
 
 } // namespace flex::app
