@@ -81,6 +81,7 @@ private Q_SLOTS:
     void oversizedHeadRefused();
     void oversizedBodyRefused();
     void slowClientDropped();
+    void oversizedWebSocketMessageClosesSocket();
     void originAllowList();
 
 private:
@@ -379,6 +380,19 @@ void tst_FrontDoor::slowClientDropped()
     const QByteArray answer = rawExchange(
         m_env->servicePort(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     QCOMPARE(statusOf(answer), 200);
+}
+
+void tst_FrontDoor::oversizedWebSocketMessageClosesSocket()
+{
+    // WS_MAX_MESSAGE_BYTES defaults to 64 KiB.
+    WsClient client;
+    QVERIFY(client.open(m_env->service().wsUrl(DialPath), TestEnvironment::agentToken()));
+    client.sendText(QString(70000, u'x'));
+    QVERIFY(client.waitForDisconnect());
+    QCOMPARE(client.socket().closeCode(), QWebSocketProtocol::CloseCodeTooMuchData);
+    // Others are not affected.
+    WsClient other;
+    QVERIFY(other.open(m_env->service().wsUrl(DialPath), TestEnvironment::agentToken()));
 }
 
 void tst_FrontDoor::originAllowList()
