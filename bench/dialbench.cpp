@@ -1,0 +1,528 @@
+// flex-bench scenarios of outbound dialing:
+//   dial      call round trip at N concurrent dial sockets, each its own Flex
+//             identity, the emulator stepping 20 ms between call states
+//   webhooks  signed status-callback webhooks per second and latency at N
+//             keep-alive connections
+// Both start the real flex-backend against an in-process Twilio emulator.
+#include "scenario.h"
+
+#include "emulator/twilioemulator.h"
+#include "twilio/requestvalidator.h"
+#include "twilio/twilioclient.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+
+namespace flex::bench {
+namespace {
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+int intArg(const QStringList &args, const QString &name, int fallback)
+{
+    const qsizetype i = args.indexOf(name);
+    return i >= 0 && i + 1 < args.size() ? args.at(i + 1).toInt() : fallback;
+}
+
+QString backendBinary()
+{
+    const QString env = qEnvironmentVariable("FLEX_BACKEND_BIN");
+    if (!env.isEmpty())
+        return env;
+    const QString sibling = QCoreApplication::applicationDirPath() + u"/../src/app/flex-backend"_s;
+    return QFileInfo::exists(sibling) ? sibling : QStringLiteral(FLEX_BACKEND_BUILD_PATH);
+}
+
+quint16 freePort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost, 0);
+    return server.serverPort();
+}
+
+QString identityOf(int i)
+{
+    return u"bench%1"_s.arg(i, 3, 10, QLatin1Char('0'));
+}
+
+QString tokenOf(int i)
+{
+    return u"bench-token-"_s + identityOf(i) + u"-0123456789"_s;
+}
+
+// The emulator plus the real service configured against it.
+class Rig : public QObject
+{
+public:
+    explicit Rig(std::chrono::milliseconds step, int identities)
+    {
+        emulator::EmulatorConfig config;
+        config.callStepInterval = step;
+        config.talkTime = step;
+        config.frozen = true; // the contact centre stays still: calls only
+        m_emulator = std::make_unique<emulator::TwilioEmulator>(config);
+        m_emulator->listen(QHostAddress::LocalHost, 0);
+        const QDateTime expires = QDateTime::currentDateTimeUtc().addDays(1);
+        for (int i = 0; i < identities; ++i)
+            m_emulator->addToken(tokenOf(i), identityOf(i), {u"agent"_s}, expires);
+        m_port = freePort();
+    }
+    ~Rig() override
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.terminate();
+            m_process.waitForFinished(5000); // the benchmark, not the service: may block
+        }
+    }
+
+    void start(std::function<void(bool)> ready)
+    {
+        const emulator::EmulatorConfig &c = m_emulator->config();
+        const QString base = m_emulator->baseUrl().toString(QUrl::StripTrailingSlash);
+        QProcessEnvironment env;
+        env.insert(u"PATH"_s, qEnvironmentVariable("PATH"));
+        env.insert(u"TWILIO_ACCOUNT_SID"_s, c.accountSid);
+        env.insert(u"TWILIO_AUTH_TOKEN"_s, c.authToken);
+        env.insert(u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, c.workflowSid);
+        env.insert(u"TWILIO_FLEX_WORKSPACE_SID"_s, c.workspaceSid);
+        env.insert(u"TWILIO_API_URL"_s, base);
+        env.insert(u"TWILIO_TASKROUTER_URL"_s, base);
+        env.insert(u"TWILIO_IAM_URL"_s, base);
+        env.insert(u"EXTERNAL_HOST"_s, webhookBase());
+        env.insert(u"BIND_ADDRESS"_s, u"127.0.0.1"_s);
+        env.insert(u"PORT"_s, QString::number(m_port));
+        env.insert(u"STATE_DIR"_s, m_stateDir.path());
+        env.insert(u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"0"_s);
+        env.insert(u"STATS_REALTIME_INTERVAL"_s, u"3600"_s);
+        env.insert(u"STATS_CUMULATIVE_INTERVAL"_s, u"3600"_s);
+        m_process.setProcessEnvironment(env);
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        m_process.setWorkingDirectory(m_stateDir.path());
+        connect(&m_process, &QProcess::readyRead, this, [this, ready] {
+            m_output += m_process.readAll();
+            if (!m_started && m_output.contains("listening on")) {
+                m_started = true;
+                ready(true);
+            }
+        });
+        connect(&m_process, &QProcess::finished, this, [this, ready] {
+            if (!m_started) {
+                std::fprintf(stderr, "flex-backend did not start:\n%s\n", m_output.constData());
+                m_started = true;
+                ready(false);
+            }
+        });
+        m_process.start(backendBinary(), {});
+    }
+
+    QString webhookBase() const { return u"http://127.0.0.1:%1"_s.arg(m_port); }
+    QUrl dialUrl() const { return QUrl(u"ws://127.0.0.1:%1/websocket/outboundDial"_s.arg(m_port)); }
+    quint16 port() const { return m_port; }
+    qint64 pid() const { return m_process.processId(); }
+    emulator::TwilioEmulator &emulator() { return *m_emulator; }
+
+private:
+    std::unique_ptr<emulator::TwilioEmulator> m_emulator;
+    QTemporaryDir m_stateDir;
+    QProcess m_process;
+    QByteArray m_output;
+    quint16 m_port = 0;
+    bool m_started = false;
+};
+
+void printLatencies(const char *label, std::vector<double> ms)
+{
+    std::sort(ms.begin(), ms.end());
+    std::printf("  %-12s n=%-6zu p50=%7.1f ms  p90=%7.1f ms  p99=%7.1f ms  max=%7.1f ms\n", label,
+                ms.size(), percentile(ms, 50), percentile(ms, 90), percentile(ms, 99),
+                ms.empty() ? 0.0 : ms.back());
+}
+
+// ---------------------------------------------------------------- dial
+
+class DialRun : public QObject
+{
+public:
+    DialRun(const QStringList &args, std::function<void(int)> done)
+        : m_sockets(intArg(args, u"--sockets"_s, 50))
+        , m_callsEach(intArg(args, u"--calls"_s, 20))
+        , m_done(std::move(done))
+        , m_rig(std::chrono::milliseconds(intArg(args, u"--step-ms"_s, 20)), m_sockets)
+    {
+        std::printf("  %d dial sockets (one Flex identity each), %d calls each in a row, "
+                    "emulator step %d ms\n",
+                    m_sockets, m_callsEach, intArg(args, u"--step-ms"_s, 20));
+        m_rig.start([this](bool ok) { ok ? connectAll() : finish(1); });
+        QTimer::singleShot(10min, this, [this] {
+            std::printf("  gave up after 10 minutes\n");
+            report();
+        });
+    }
+
+private:
+    struct Dialer
+    {
+        std::unique_ptr<QWebSocket> socket;
+        int index = 0;
+        int placed = 0;
+        QElapsedTimer sentAt;
+        QString current; // sid of the call in flight
+        QSet<QString> mine;
+        bool waitingForQueued = false;
+    };
+
+    void connectAll()
+    {
+        for (int i = 0; i < m_sockets; ++i) {
+            auto d = std::make_unique<Dialer>();
+            d->index = i;
+            d->socket = std::make_unique<QWebSocket>();
+            Dialer *dialer = d.get();
+            connect(d->socket.get(), &QWebSocket::connected, this, [this] {
+                if (++m_connected == m_sockets) {
+                    m_wall.start();
+                    for (auto &x : m_dialers)
+                        placeNext(*x);
+                }
+            });
+            connect(d->socket.get(), &QWebSocket::textMessageReceived, this,
+                    [this, dialer](const QString &text) { onMessage(*dialer, text); });
+            QNetworkRequest request(m_rig.dialUrl());
+            request.setRawHeader("Sec-WebSocket-Protocol", tokenOf(i).toUtf8());
+            d->socket->open(request);
+            m_dialers.push_back(std::move(d));
+        }
+    }
+
+    void placeNext(Dialer &d)
+    {
+        if (d.placed == m_callsEach) {
+            if (++m_finished == m_sockets)
+                QTimer::singleShot(200ms, this,
+                                   [this] { report(); }); // stragglers count as misrouted
+            return;
+        }
+        ++d.placed;
+        d.current.clear();
+        d.waitingForQueued = true;
+        d.sentAt.start();
+        // Numbers ending 0001..0004 are busy, unanswered, ...: keep every call answered.
+        QString to = u"+1555%1"_s.arg(d.index * 1000 + d.placed, 7, 10, QLatin1Char('0'));
+        if (to.endsWith(u"0001"_s) || to.endsWith(u"0002"_s) || to.endsWith(u"0003"_s) ||
+            to.endsWith(u"0004"_s))
+            to.replace(to.size() - 1, 1, u'9');
+        const QJsonObject fixed{
+            {"method"_L1, u"call"_s},
+            {"to"_L1, to},
+            {"from"_L1, u"+15557654321"_s},
+            {"workerContactUri"_L1, QString(u"client:"_s + identityOf(d.index))}};
+        d.socket->sendTextMessage(
+            QString::fromUtf8(QJsonDocument(fixed).toJson(QJsonDocument::Compact)));
+    }
+
+    void onMessage(Dialer &d, const QString &text)
+    {
+        const double ms = double(d.sentAt.nsecsElapsed()) / 1e6;
+        const QJsonObject o = QJsonDocument::fromJson(text.toUtf8()).object();
+        if (o.value("messageType"_L1) == "error"_L1) {
+            ++m_errors;
+            if (m_errors <= 3)
+                std::printf("  error: %s\n", qPrintable(o.value("message"_L1).toString()));
+            placeNext(d);
+            return;
+        }
+        const QString sid = o.value("callSid"_L1).toString();
+        const QString status = o.value("callStatus"_L1).toString();
+        if (d.waitingForQueued && status == "queued"_L1) {
+            d.waitingForQueued = false;
+            d.current = sid;
+            d.mine.insert(sid);
+        }
+        if (sid != d.current) {
+            ++m_misrouted;
+            return;
+        }
+        m_latency[status.toStdString()].push_back(ms);
+        if (status == "completed"_L1 || status == "failed"_L1 || status == "busy"_L1 ||
+            status == "no-answer"_L1 || status == "canceled"_L1)
+            placeNext(d);
+    }
+
+    void report()
+    {
+        if (m_reported)
+            return;
+        m_reported = true;
+        const double seconds = double(m_wall.elapsed()) / 1000.0;
+        const size_t calls = m_latency["queued"].size();
+        std::printf("  %zu calls in %.1f s (%.1f calls/s), service RSS %.1f MiB\n", calls, seconds,
+                    double(calls) / seconds, double(residentBytes(m_rig.pid())) / 1048576.0);
+        std::printf("  latency from sending `call` to each update arriving:\n");
+        for (const char *s : {"queued", "ringing", "in-progress", "completed"})
+            printLatencies(s, m_latency[s]);
+        size_t lost = 0;
+        for (const char *s : {"ringing", "in-progress", "completed"})
+            lost += calls - std::min(calls, m_latency[s].size());
+        std::printf(
+            "  round trip (call -> completed): p50=%.1f ms p99=%.1f ms\n",
+            [&] {
+                auto v = m_latency["completed"];
+                std::sort(v.begin(), v.end());
+                return percentile(v, 50);
+            }(),
+            [&] {
+                auto v = m_latency["completed"];
+                std::sort(v.begin(), v.end());
+                return percentile(v, 99);
+            }());
+        std::printf("  lost updates: %zu   misrouted updates: %d   errors: %d\n", lost, m_misrouted,
+                    m_errors);
+        finish(0);
+    }
+
+    void finish(int rc)
+    {
+        for (auto &d : m_dialers)
+            d->socket->close();
+        QTimer::singleShot(0, this, [this, rc] {
+            const auto done = m_done;
+            deleteLater();
+            done(rc);
+        });
+    }
+
+    const int m_sockets;
+    const int m_callsEach;
+    std::function<void(int)> m_done;
+    Rig m_rig;
+    std::vector<std::unique_ptr<Dialer>> m_dialers;
+    std::map<std::string, std::vector<double>> m_latency;
+    QElapsedTimer m_wall;
+    int m_connected = 0;
+    int m_finished = 0;
+    int m_misrouted = 0;
+    int m_errors = 0;
+    bool m_reported = false;
+};
+
+// ---------------------------------------------------------------- webhooks
+
+class WebhookRun : public QObject
+{
+public:
+    WebhookRun(const QStringList &args, std::function<void(int)> done)
+        : m_connections(intArg(args, u"--connections"_s, 50))
+        , m_seconds(intArg(args, u"--seconds"_s, 5))
+        , m_done(std::move(done))
+        , m_rig(20ms, 1)
+    {
+        std::printf("  %d keep-alive connections, closed loop, %d s (after 1 s warm-up), "
+                    "every request signed like Twilio's\n",
+                    m_connections, m_seconds);
+        m_rig.start([this](bool ok) { ok ? placeCall() : finish(1); });
+    }
+
+private:
+    struct Connection
+    {
+        std::unique_ptr<QTcpSocket> socket;
+        QByteArray buffer;
+        QElapsedTimer sentAt;
+        int next = 0;
+    };
+
+    // One real call that rings until hung up: the callbacks are about it,
+    // so each one goes through signature, parsing, registry and relaying.
+    void placeCall()
+    {
+        m_owner = std::make_unique<QWebSocket>();
+        connect(m_owner.get(), &QWebSocket::connected, this, [this] {
+            m_owner->sendTextMessage(
+                uR"({"method":"call","to":"+15551230004","from":"+15557654321","workerContactUri":"client:bench000"})"_s);
+        });
+        connect(m_owner.get(), &QWebSocket::textMessageReceived, this, [this](const QString &t) {
+            ++m_relayed;
+            if (m_sid.isEmpty()) {
+                m_sid = QJsonDocument::fromJson(t.toUtf8()).object().value("callSid"_L1).toString();
+                prepare();
+                startLoad();
+            }
+        });
+        QNetworkRequest request(m_rig.dialUrl());
+        request.setRawHeader("Sec-WebSocket-Protocol", tokenOf(0).toUtf8());
+        m_owner->open(request);
+    }
+
+    void prepare()
+    {
+        const QString path = u"/twilio-webhook/callStatusCallbackHandler"_s;
+        const QString url = m_rig.webhookBase() + path;
+        const QByteArray token = m_rig.emulator().config().authToken.toUtf8();
+        for (int i = 0; i < 1000; ++i) {
+            // Repeats of "ringing" with rising numbers: accepted, not relayed twice.
+            const twilio::FormFields params{
+                {u"AccountSid"_s, m_rig.emulator().config().accountSid},
+                {u"ApiVersion"_s, u"2010-04-01"_s},
+                {u"CallSid"_s, m_sid},
+                {u"CallStatus"_s, u"ringing"_s},
+                {u"CallbackSource"_s, u"call-progress-events"_s},
+                {u"Direction"_s, u"outbound-api"_s},
+                {u"From"_s, u"+15557654321"_s},
+                {u"SequenceNumber"_s, QString::number(100 + i)},
+                {u"Timestamp"_s,
+                 u"Mon, 01 Jan 2024 00:00:%1 +0000"_s.arg(i % 60, 2, 10, QLatin1Char('0'))},
+                {u"To"_s, u"+15551230004"_s},
+            };
+            const QByteArray body = twilio::encodeForm(params);
+            const QByteArray signature =
+                twilio::RequestValidator::computeSignature(token, url, params);
+            m_requests.append("POST " + path.toUtf8() +
+                              " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_rig.port()) +
+                              "\r\nUser-Agent: TwilioProxy/1.1\r\nContent-Type: "
+                              "application/x-www-form-urlencoded\r\nX-Twilio-Signature: " +
+                              signature + "\r\nContent-Length: " + QByteArray::number(body.size()) +
+                              "\r\n\r\n" + body);
+        }
+    }
+
+    void startLoad()
+    {
+        for (int i = 0; i < m_connections; ++i) {
+            auto c = std::make_unique<Connection>();
+            c->socket = std::make_unique<QTcpSocket>();
+            c->next = i;
+            Connection *conn = c.get();
+            connect(c->socket.get(), &QTcpSocket::connected, this, [this, conn] { send(*conn); });
+            connect(c->socket.get(), &QTcpSocket::readyRead, this, [this, conn] { onRead(*conn); });
+            connect(c->socket.get(), &QTcpSocket::disconnected, this, [this] { ++m_disconnects; });
+            c->socket->connectToHost(QHostAddress::LocalHost, m_rig.port());
+            m_conns.push_back(std::move(c));
+        }
+        QTimer::singleShot(1s, this, [this] {
+            m_measuring = true;
+            m_wall.start();
+            m_cpuBefore = cpuTicks(m_rig.pid());
+            QTimer::singleShot(std::chrono::seconds(m_seconds), this, [this] { report(); });
+        });
+    }
+
+    void send(Connection &c)
+    {
+        c.sentAt.start();
+        c.socket->write(m_requests.at(c.next));
+        c.next = (c.next + m_connections) % int(m_requests.size());
+    }
+
+    void onRead(Connection &c)
+    {
+        c.buffer += c.socket->readAll();
+        for (;;) {
+            const qsizetype headEnd = c.buffer.indexOf("\r\n\r\n");
+            if (headEnd < 0)
+                return;
+            const QByteArray head = c.buffer.left(headEnd).toLower();
+            qsizetype length = 0;
+            const qsizetype cl = head.indexOf("content-length:");
+            if (cl >= 0)
+                length = head.mid(cl + 15, head.indexOf('\r', cl) - cl - 15).trimmed().toLongLong();
+            if (c.buffer.size() < headEnd + 4 + length)
+                return;
+            const int status = head.mid(9, 3).toInt();
+            c.buffer.remove(0, headEnd + 4 + length);
+            if (m_stopped)
+                return;
+            if (m_measuring) {
+                m_latencies.push_back(double(c.sentAt.nsecsElapsed()) / 1e6);
+                ++m_byStatus[status];
+            }
+            send(c);
+        }
+    }
+
+    static qint64 cpuTicks(qint64 pid)
+    {
+        QFile stat(u"/proc/%1/stat"_s.arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            return 0;
+        const QList<QByteArray> f = stat.readAll().split(' ');
+        return f.size() > 15 ? f.at(13).toLongLong() + f.at(14).toLongLong() : 0;
+    }
+
+    void report()
+    {
+        m_stopped = true;
+        const double seconds = double(m_wall.elapsed()) / 1000.0;
+        const double cpu = double(cpuTicks(m_rig.pid()) - m_cpuBefore) / 100.0 / seconds;
+        std::printf("  %zu webhooks in %.1f s: %.0f signed webhooks/s (service CPU %.0f %% of one "
+                    "core)\n",
+                    m_latencies.size(), seconds, double(m_latencies.size()) / seconds, cpu * 100);
+        printLatencies("latency", m_latencies);
+        QStringList statuses;
+        for (const auto &[status, n] : m_byStatus)
+            statuses.append(u"%1 x%2"_s.arg(status).arg(n));
+        std::printf("  answers: %s; disconnects: %d; updates relayed to the owner: %d\n",
+                    qPrintable(statuses.join(u", "_s)), m_disconnects, m_relayed);
+        finish(m_byStatus.size() == 1 && m_byStatus.count(200) ? 0 : 1);
+    }
+
+    void finish(int rc)
+    {
+        for (auto &c : m_conns)
+            c->socket->abort();
+        QTimer::singleShot(0, this, [this, rc] {
+            const auto done = m_done;
+            deleteLater();
+            done(rc);
+        });
+    }
+
+    const int m_connections;
+    const int m_seconds;
+    std::function<void(int)> m_done;
+    Rig m_rig;
+    std::unique_ptr<QWebSocket> m_owner;
+    QString m_sid;
+    QList<QByteArray> m_requests;
+    std::vector<std::unique_ptr<Connection>> m_conns;
+    std::vector<double> m_latencies;
+    std::map<int, int> m_byStatus;
+    QElapsedTimer m_wall;
+    qint64 m_cpuBefore = 0;
+    int m_disconnects = 0;
+    int m_relayed = 0;
+    bool m_measuring = false;
+    bool m_stopped = false;
+};
+
+const Registrar dialScenario({u"dial"_s,
+                              u"call round trip at 50 dial sockets (own identity each), "
+                              u"emulator stepping 20 ms [--sockets N --calls N --step-ms N]"_s,
+                              [](const QStringList &args, std::function<void(int)> done) {
+                                  new DialRun(args, std::move(done));
+                              }});
+
+const Registrar webhookScenario({u"webhooks"_s,
+                                 u"signed status-callback webhooks/s and latency at 50 "
+                                 u"keep-alive connections [--connections N --seconds N]"_s,
+                                 [](const QStringList &args, std::function<void(int)> done) {
+                                     new WebhookRun(args, std::move(done));
+                                 }});
+
+} // namespace
+} // namespace flex::bench
