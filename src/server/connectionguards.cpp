@@ -7,6 +7,18 @@
 
 namespace flex::server {
 
+namespace {
+
+bool wantsClose(const RequestHead &head)
+{
+    const QByteArray connection = head.header("connection").toLower();
+    if (connection.contains("close"))
+        return true;
+    return head.version == "HTTP/1.0" && !connection.contains("keep-alive");
+}
+
+} // namespace
+
 HeadReader::HeadReader(QTcpSocket *socket, int maxHeadBytes, std::chrono::milliseconds timeout)
     : QObject(socket)
     , m_socket(socket)
@@ -48,11 +60,12 @@ void HeadReader::read()
 }
 
 HttpConnectionGuard::HttpConnectionGuard(QTcpSocket *socket, qint64 maxRequestBytes,
-                                         std::chrono::milliseconds requestTimeout,
+                                         int maxHeadBytes, std::chrono::milliseconds requestTimeout,
                                          std::chrono::milliseconds idleTimeout)
     : QObject(socket)
     , m_socket(socket)
     , m_maxRequestBytes(maxRequestBytes)
+    , m_maxHeadBytes(maxHeadBytes)
 {
     m_requestTimer.setSingleShot(true);
     m_requestTimer.setInterval(requestTimeout);
@@ -70,11 +83,41 @@ HttpConnectionGuard::HttpConnectionGuard(QTcpSocket *socket, qint64 maxRequestBy
     m_idleTimer.start();
 }
 
+bool HttpConnectionGuard::atRequestStart()
+{
+    // Only the first request of a connection passes the front door's head
+    // reader; later ones on a keep-alive connection are looked at here.
+    static const QByteArray upgradePrefix = "GET /websocket/";
+    const QByteArray start = m_socket->peek(m_maxHeadBytes + 1);
+    if (start.startsWith(upgradePrefix)) {
+        // Detach QHttpServer (its readyRead slot is skipped for this very
+        // emission too) and its delete-on-disconnect; the request object it
+        // keeps is freed with the socket.
+        disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
+        disconnect(m_socket, &QTcpSocket::disconnected, m_socket, nullptr);
+        QTcpSocket *socket = m_socket;
+        connect(socket, &QTcpSocket::disconnected, socket, [socket] {
+            if (!socket->parent() || !socket->parent()->inherits("QWebSocket"))
+                socket->deleteLater();
+        });
+        disconnect(socket, nullptr, this, nullptr);
+        Q_EMIT upgradeRequested(socket);
+        deleteLater();
+        return false;
+    }
+    RequestHead head;
+    if (parseRequestHead(start, m_maxHeadBytes, head) == HeadParse::Complete)
+        m_closeAfterAnswer = wantsClose(head);
+    return true;
+}
+
 void HttpConnectionGuard::onReadyRead()
 {
     m_idleTimer.start();
     if (!m_requestTimer.isActive())
         m_requestTimer.start();
+    if (m_unanswered == 0 && !atRequestStart())
+        return; // handed back to the front door
     m_unanswered += m_socket->bytesAvailable();
     if (m_unanswered > m_maxRequestBytes) {
         qCInfo(lcServer) << "refusing an HTTP request larger than" << m_maxRequestBytes << "bytes";
@@ -91,6 +134,9 @@ void HttpConnectionGuard::onAnswered()
     m_unanswered = 0;
     m_requestTimer.stop();
     m_idleTimer.start();
+    // QHttpServer 6.4 keeps every connection open; honour the client's wish.
+    if (m_closeAfterAnswer)
+        m_socket->disconnectFromHost();
 }
 
 } // namespace flex::server

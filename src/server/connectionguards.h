@@ -37,17 +37,26 @@ class HttpConnectionGuard : public QObject
 {
     Q_OBJECT
 public:
-    HttpConnectionGuard(QTcpSocket *socket, qint64 maxRequestBytes,
+    HttpConnectionGuard(QTcpSocket *socket, qint64 maxRequestBytes, int maxHeadBytes,
                         std::chrono::milliseconds requestTimeout,
                         std::chrono::milliseconds idleTimeout);
+
+Q_SIGNALS:
+    // A later request on this keep-alive connection is a WebSocket upgrade:
+    // QHttpServer has been detached from the socket and the front door must
+    // read the head again (QHttpServer 6.4 would answer it with 404).
+    void upgradeRequested(QTcpSocket *socket);
 
 private:
     void onReadyRead();
     void onAnswered();
+    bool atRequestStart(); // false: the connection went back to the front door
 
     QTcpSocket *m_socket;
     qint64 m_maxRequestBytes;
+    int m_maxHeadBytes;
     qint64 m_unanswered = 0;
+    bool m_closeAfterAnswer = false; // the client asked for Connection: close (or HTTP/1.0)
     QTimer m_requestTimer;
     QTimer m_idleTimer;
 };

@@ -167,6 +167,8 @@ void FrontDoor::acceptPending()
             continue;
         }
         ++m_open;
+        // Answers are small and latency matters (webhooks, call updates): no Nagle delay.
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         connect(socket, &QObject::destroyed, this, [this] { --m_open; });
         connect(socket, &QTcpSocket::disconnected, socket, [socket] {
             // Sockets upgraded to WebSockets are owned by the QWebSocket.
@@ -337,8 +339,13 @@ void FrontDoor::handToHttp(QTcpSocket *socket, const RequestHead &head)
                          "Content-Length and chunked encoding together.\n");
         return;
     }
-    new HttpConnectionGuard(socket, m_settings.maxHeadBytes + m_settings.maxBodyBytes,
-                            m_settings.headTimeout, m_settings.idleTimeout);
+    auto *guard = new HttpConnectionGuard(socket, m_settings.maxHeadBytes + m_settings.maxBodyBytes,
+                                          m_settings.maxHeadBytes, m_settings.headTimeout,
+                                          m_settings.idleTimeout);
+    connect(guard, &HttpConnectionGuard::upgradeRequested, this, [this](QTcpSocket *s) {
+        auto *reader = new HeadReader(s, m_settings.maxHeadBytes, m_settings.headTimeout);
+        connect(reader, &HeadReader::headReceived, this, &FrontDoor::onHead);
+    });
     m_handoff->handOver(socket);
 }
 

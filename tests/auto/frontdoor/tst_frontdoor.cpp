@@ -82,6 +82,8 @@ private Q_SLOTS:
     void oversizedBodyRefused();
     void slowClientDropped();
     void oversizedWebSocketMessageClosesSocket();
+    void upgradeOnReusedConnection();
+    void connectionCloseHonoured();
     void originAllowList();
 
 private:
@@ -393,6 +395,49 @@ void tst_FrontDoor::oversizedWebSocketMessageClosesSocket()
     // Others are not affected.
     WsClient other;
     QVERIFY(other.open(m_env->service().wsUrl(DialPath), TestEnvironment::agentToken()));
+}
+
+void tst_FrontDoor::upgradeOnReusedConnection()
+{
+    // Reverse proxies reuse connections: an upgrade after a plain request on
+    // the same connection must still be authenticated and upgraded.
+    QTcpSocket socket;
+    QByteArray answer;
+    connect(&socket, &QTcpSocket::readyRead, this, [&] { answer += socket.readAll(); });
+    socket.connectToHost(QHostAddress::LocalHost, m_env->servicePort());
+    QTRY_VERIFY(socket.state() == QAbstractSocket::ConnectedState);
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(answer.startsWith("HTTP/1.1 200") && answer.endsWith("ok\n"), 15000);
+    answer.clear();
+    socket.write(upgradeRequest(
+        DialPath, "Sec-WebSocket-Protocol: " + TestEnvironment::agentToken().toUtf8() + "\r\n"));
+    QTRY_VERIFY_WITH_TIMEOUT(answer.contains("\r\n\r\n"), 15000);
+    QVERIFY2(answer.startsWith("HTTP/1.1 101"), answer.constData());
+    QVERIFY(answer.contains(
+        QByteArray("Sec-WebSocket-Protocol: " + TestEnvironment::agentToken().toUtf8())));
+
+    // A bad token on a reused connection is refused the same way.
+    QByteArray second;
+    QTcpSocket other;
+    connect(&other, &QTcpSocket::readyRead, this, [&] { second += other.readAll(); });
+    other.connectToHost(QHostAddress::LocalHost, m_env->servicePort());
+    QTRY_VERIFY(other.state() == QAbstractSocket::ConnectedState);
+    other.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(second.endsWith("ok\n"), 15000);
+    second.clear();
+    other.write(upgradeRequest(DialPath, "Sec-WebSocket-Protocol: reused-bad-token-1\r\n"));
+    QTRY_VERIFY_WITH_TIMEOUT(other.state() == QAbstractSocket::UnconnectedState, 15000);
+    QCOMPARE(statusOf(second), 403);
+}
+
+void tst_FrontDoor::connectionCloseHonoured()
+{
+    bool closed = false;
+    const QByteArray answer = rawExchange(
+        m_env->servicePort(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        15000, &closed);
+    QCOMPARE(statusOf(answer), 200);
+    QVERIFY(closed);
 }
 
 void tst_FrontDoor::originAllowList()
