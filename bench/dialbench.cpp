@@ -14,10 +14,12 @@
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -392,6 +394,7 @@ private:
             const QByteArray body = twilio::encodeForm(params);
             const QByteArray signature =
                 twilio::RequestValidator::computeSignature(token, url, params);
+            m_wrkEntries.append("  {\"" + body + "\", \"" + signature + "\"},\n");
             m_requests.append("POST " + path.toUtf8() +
                               " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_rig.port()) +
                               "\r\nUser-Agent: TwilioProxy/1.1\r\nContent-Type: "
@@ -478,7 +481,51 @@ private:
             statuses.append(u"%1 x%2"_s.arg(status).arg(n));
         std::printf("  answers: %s; disconnects: %d; updates relayed to the owner: %d\n",
                     qPrintable(statuses.join(u", "_s)), m_disconnects, m_relayed);
-        finish(m_byStatus.size() == 1 && m_byStatus.count(200) ? 0 : 1);
+        const int rc = m_byStatus.size() == 1 && m_byStatus.count(200) ? 0 : 1;
+        for (auto &c : m_conns)
+            c->socket->abort();
+        runWrk(rc);
+    }
+
+    // The Qt client above shares the machine's two cores with the service and
+    // tops out first; wrk (C, epoll) shows what the service itself sustains.
+    // Same signed requests, same connection count.
+    void runWrk(int rc)
+    {
+        const QString wrk = QStandardPaths::findExecutable(u"wrk"_s);
+        if (wrk.isEmpty() || !m_wrkDir.isValid()) {
+            std::printf("  (install wrk for a second measurement with a C load generator)\n");
+            finish(rc);
+            return;
+        }
+        QFile script(m_wrkDir.filePath(u"webhooks.lua"_s));
+        if (!script.open(QIODevice::WriteOnly)) {
+            finish(rc);
+            return;
+        }
+        script.write("local requests = {\n" + m_wrkEntries.join() +
+                     "}\nlocal i = 0\n"
+                     "request = function()\n  i = i % #requests + 1\n"
+                     "  return wrk.format('POST', '/twilio-webhook/callStatusCallbackHandler',\n"
+                     "    {['Content-Type'] = 'application/x-www-form-urlencoded',\n"
+                     "     ['X-Twilio-Signature'] = requests[i][2]}, requests[i][1])\nend\n");
+        script.close();
+        auto *process = new QProcess(this);
+        process->setProcessChannelMode(QProcess::MergedChannels);
+        connect(process, &QProcess::finished, this, [this, process, rc] {
+            const QList<QByteArray> lines = process->readAll().split('\n');
+            std::printf("  wrk, %d connections, %d s:\n", m_connections, m_seconds);
+            for (const QByteArray &line : lines) {
+                if (line.contains("Requests/sec") || line.contains("99%") || line.contains("50%") ||
+                    line.contains("requests in") || line.contains("Non-2xx"))
+                    std::printf("    %s\n", line.trimmed().constData());
+            }
+            finish(rc);
+        });
+        process->start(wrk, {u"-t1"_s, u"-c%1"_s.arg(m_connections), u"-d%1s"_s.arg(m_seconds),
+                             u"--latency"_s, u"-s"_s, script.fileName(),
+                             u"http://127.0.0.1:%1/twilio-webhook/callStatusCallbackHandler"_s.arg(
+                                 m_rig.port())});
     }
 
     void finish(int rc)
@@ -499,6 +546,8 @@ private:
     std::unique_ptr<QWebSocket> m_owner;
     QString m_sid;
     QList<QByteArray> m_requests;
+    QList<QByteArray> m_wrkEntries; // {body, signature} rows of the wrk script
+    QTemporaryDir m_wrkDir;
     std::vector<std::unique_ptr<Connection>> m_conns;
     std::vector<double> m_latencies;
     std::map<int, int> m_byStatus;

@@ -256,6 +256,8 @@ void HttpServer::onNewConnection()
             continue;
         }
         ++m_connections;
+        // Like Twilio's edge: answers leave at once (no Nagle/delayed-ACK stall).
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         auto *connection = new HttpConnection(socket, this);
         connect(connection, &HttpConnection::requestReceived, this, &HttpServer::requestReceived);
         connect(connection, &HttpConnection::requestAbandoned, this, &HttpServer::requestAbandoned);
