@@ -36,28 +36,6 @@ namespace {
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 
-int intArg(const QStringList &args, const QString &name, int fallback)
-{
-    const qsizetype i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.size() ? args.at(i + 1).toInt() : fallback;
-}
-
-QString backendBinary()
-{
-    const QString env = qEnvironmentVariable("FLEX_BACKEND_BIN");
-    if (!env.isEmpty())
-        return env;
-    const QString sibling = QCoreApplication::applicationDirPath() + u"/../src/app/flex-backend"_s;
-    return QFileInfo::exists(sibling) ? sibling : QStringLiteral(FLEX_BACKEND_BUILD_PATH);
-}
-
-quint16 freePort()
-{
-    QTcpServer server;
-    server.listen(QHostAddress::LocalHost, 0);
-    return server.serverPort();
-}
-
 QString identityOf(int i)
 {
     return u"bench%1"_s.arg(i, 3, 10, QLatin1Char('0'));
@@ -95,17 +73,11 @@ public:
 
     void start(std::function<void(bool)> ready)
     {
-        const emulator::EmulatorConfig &c = m_emulator->config();
-        const QString base = m_emulator->baseUrl().toString(QUrl::StripTrailingSlash);
         QProcessEnvironment env;
         env.insert(u"PATH"_s, qEnvironmentVariable("PATH"));
-        env.insert(u"TWILIO_ACCOUNT_SID"_s, c.accountSid);
-        env.insert(u"TWILIO_AUTH_TOKEN"_s, c.authToken);
-        env.insert(u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, c.workflowSid);
-        env.insert(u"TWILIO_FLEX_WORKSPACE_SID"_s, c.workspaceSid);
-        env.insert(u"TWILIO_API_URL"_s, base);
-        env.insert(u"TWILIO_TASKROUTER_URL"_s, base);
-        env.insert(u"TWILIO_IAM_URL"_s, base);
+        const QList<QPair<QString, QString>> settings = m_emulator->serviceSettings();
+        for (const auto &[key, value] : settings)
+            env.insert(key, value);
         env.insert(u"EXTERNAL_HOST"_s, webhookBase());
         env.insert(u"BIND_ADDRESS"_s, u"127.0.0.1"_s);
         env.insert(u"PORT"_s, QString::number(m_port));

@@ -5,6 +5,8 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QFileInfo>
+#include <QTcpServer>
 #include <QTextStream>
 
 #include <algorithm>
@@ -27,6 +29,29 @@ double percentile(const std::vector<double> &sorted, double p)
     const size_t low = size_t(std::floor(rank));
     const size_t high = std::min(sorted.size() - 1, low + 1);
     return sorted[low] + (sorted[high] - sorted[low]) * (rank - double(low));
+}
+
+int intArg(const QStringList &args, const QString &name, int fallback)
+{
+    const qsizetype i = args.indexOf(name);
+    return i >= 0 && i + 1 < args.size() ? args.at(i + 1).toInt() : fallback;
+}
+
+QString backendBinary()
+{
+    const QString env = qEnvironmentVariable("FLEX_BACKEND_BIN");
+    if (!env.isEmpty())
+        return env;
+    const QString sibling =
+        QCoreApplication::applicationDirPath() + QStringLiteral("/../src/app/flex-backend");
+    return QFileInfo::exists(sibling) ? sibling : QStringLiteral(FLEX_BACKEND_BUILD_PATH);
+}
+
+quint16 freePort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost, 0);
+    return server.serverPort();
 }
 
 qint64 residentBytes(qint64 pid)

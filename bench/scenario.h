@@ -28,6 +28,15 @@ struct Registrar
 // Percentile of an ascending-sorted list (p in [0,100]); 0 when empty.
 double percentile(const std::vector<double> &sorted, double p);
 
+// The value after `name` in args as a number, or fallback.
+int intArg(const QStringList &args, const QString &name, int fallback);
+
+// The flex-backend binary: FLEX_BACKEND_BIN, else the one in this build tree.
+QString backendBinary();
+
+// A free TCP port on 127.0.0.1 (bound and released).
+quint16 freePort();
+
 // Resident set size of a process in bytes, from /proc/<pid>/status (0 if unknown).
 qint64 residentBytes(qint64 pid);
 

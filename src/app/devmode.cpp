@@ -48,22 +48,16 @@ bool DevMode::start(QString *error)
 
 void DevMode::applyTo(config::Values &values) const
 {
-    const emulator::EmulatorConfig &c = m_emulator->config();
-    const QString base = m_emulator->baseUrl().toString(QUrl::StripTrailingSlash);
     const auto fill = [&values](const QString &key, const QString &value) {
         if (values.value(key).isEmpty())
             values.insert(key, value);
     };
     // The emulator is Twilio here: its identity always wins.
-    values.insert(u"TWILIO_ACCOUNT_SID"_s, c.accountSid);
-    values.insert(u"TWILIO_AUTH_TOKEN"_s, c.authToken);
-    values.insert(u"TWILIO_API_URL"_s, base);
-    values.insert(u"TWILIO_TASKROUTER_URL"_s, base);
-    values.insert(u"TWILIO_IAM_URL"_s, base);
+    const QList<QPair<QString, QString>> settings = m_emulator->serviceSettings();
+    for (const auto &[key, value] : settings)
+        values.insert(key, value);
     values.remove(u"TWILIO_API_KEY"_s);
     values.remove(u"TWILIO_API_SECRET"_s);
-    values.insert(u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, c.workflowSid);
-    values.insert(u"TWILIO_FLEX_WORKSPACE_SID"_s, c.workspaceSid);
     fill(u"EXTERNAL_HOST"_s, u"http://127.0.0.1"_s); // port set once listening
     fill(u"STATE_DIR"_s, u"state-dev"_s);
 }

@@ -58,6 +58,20 @@ QUrl TwilioEmulator::baseUrl() const
     return url;
 }
 
+QList<QPair<QString, QString>> TwilioEmulator::serviceSettings() const
+{
+    const QString base = baseUrl().toString(QUrl::StripTrailingSlash);
+    return {
+        {QStringLiteral("TWILIO_ACCOUNT_SID"), m_config.accountSid},
+        {QStringLiteral("TWILIO_AUTH_TOKEN"), m_config.authToken},
+        {QStringLiteral("TWILIO_OUTBOUND_WORKFLOW_SID"), m_config.workflowSid},
+        {QStringLiteral("TWILIO_FLEX_WORKSPACE_SID"), m_config.workspaceSid},
+        {QStringLiteral("TWILIO_API_URL"), base},
+        {QStringLiteral("TWILIO_TASKROUTER_URL"), base},
+        {QStringLiteral("TWILIO_IAM_URL"), base},
+    };
+}
+
 void TwilioEmulator::onRequest(HttpConnection *connection, const HttpRequest &request)
 {
     const QByteArray host = request.header("host");

@@ -75,6 +75,10 @@ public:
     bool listen(const QHostAddress &address = QHostAddress::LocalHost, quint16 port = 0);
     quint16 port() const;
     QUrl baseUrl() const;
+    // The flex-backend settings (environment-variable names) that point a
+    // service at this emulator: account, auth token, workflow, workspace and
+    // the three base URLs. Callers add EXTERNAL_HOST, PORT and the rest.
+    QList<QPair<QString, QString>> serviceSettings() const;
     const EmulatorConfig &config() const { return m_config; }
 
     // --- IAM tokens -------------------------------------------------------

@@ -33,15 +33,9 @@ TestEnvironment::TestEnvironment(const emulator::EmulatorConfig &config)
     dir.setAutoRemove(false);
     m_stateDir = dir.path();
     m_port = freeLoopbackPort();
-    const emulator::EmulatorConfig &c = m_emulator->config();
-    const QString base = m_emulator->baseUrl().toString(QUrl::StripTrailingSlash);
-    m_service.setEnv(u"TWILIO_ACCOUNT_SID"_s, c.accountSid);
-    m_service.setEnv(u"TWILIO_AUTH_TOKEN"_s, c.authToken);
-    m_service.setEnv(u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, c.workflowSid);
-    m_service.setEnv(u"TWILIO_FLEX_WORKSPACE_SID"_s, c.workspaceSid);
-    m_service.setEnv(u"TWILIO_API_URL"_s, base);
-    m_service.setEnv(u"TWILIO_TASKROUTER_URL"_s, base);
-    m_service.setEnv(u"TWILIO_IAM_URL"_s, base);
+    const QList<QPair<QString, QString>> settings = m_emulator->serviceSettings();
+    for (const auto &[key, value] : settings)
+        m_service.setEnv(key, value);
     m_service.setEnv(u"EXTERNAL_HOST"_s, u"http://127.0.0.1:"_s + QString::number(m_port));
     m_service.setEnv(u"BIND_ADDRESS"_s, u"127.0.0.1"_s);
     m_service.setEnv(u"PORT"_s, QString::number(m_port));
