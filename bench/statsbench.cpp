@@ -177,7 +177,10 @@ private:
         } else if (m_opcode < 0x8 && m_fin) {
             ++m_messages;
             m_lastBytes = m_messageBytes;
-            Q_EMIT message(m_hash ^ quint64(m_messageBytes), m_messageBytes);
+            // The same content may come back later (A, B, A): count repeats.
+            const quint64 content = m_hash ^ quint64(m_messageBytes);
+            const quint64 occurrence = quint64(m_seen[content]++);
+            Q_EMIT message(content ^ (occurrence * 0x9e3779b97f4a7c15ULL), m_messageBytes);
         }
         return true;
     }
@@ -194,6 +197,7 @@ private:
     qint64 m_messageBytes = 0;
     qint64 m_lastBytes = 0;
     int m_messages = 0;
+    QHash<quint64, int> m_seen;
 };
 
 struct Delivery
@@ -256,6 +260,8 @@ public:
         env.insert(u"STATS_CUMULATIVE_INTERVAL"_s, u"5"_s);
         env.insert(u"STATS_TIMEZONE"_s, u"UTC"_s);
         env.insert(u"LOG_LEVEL"_s, u"info"_s); // the "listening on" line is info
+        if (qEnvironmentVariableIsSet("QT_NO_GLIB"))
+            env.insert(u"QT_NO_GLIB"_s, qEnvironmentVariable("QT_NO_GLIB"));
         env.insert(u"MAX_CONNECTIONS"_s, QString::number(m_subscribers + 100));
         m_process.setProcessEnvironment(env);
         m_process.setWorkingDirectory(m_stateDir.path());

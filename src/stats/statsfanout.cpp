@@ -10,6 +10,10 @@
 
 #include <chrono>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace flex::stats {
 
 using namespace Qt::StringLiterals;
@@ -20,6 +24,7 @@ const QString kRealtimePrefix = u"realTimeStats_"_s;
 const QString kCumulativePrefix = u"cumulativeStats_"_s;
 constexpr int kMaxSubscribedChannels = 64;
 constexpr std::chrono::seconds kSlowCloseGrace{2};
+constexpr std::chrono::milliseconds kTrimDelay{500};
 
 QString compact(const QJsonArray &array)
 {
@@ -139,10 +144,28 @@ void StatsFanout::runBatch()
         if (found != m_subscribers.end())
             deliver(socket, found->second);
     }
-    if (m_roundPos < m_round.size())
+    if (m_roundPos < m_round.size()) {
         scheduleRound();
-    else
-        m_round.clear();
+        return;
+    }
+    m_round.clear();
+    scheduleTrim();
+}
+
+// Every subscriber's socket buffered a copy of the snapshot; once they are
+// flushed, glibc keeps the freed pages unless asked. Without this the RSS
+// grows by about one snapshot per subscriber and stays there.
+void StatsFanout::scheduleTrim()
+{
+#ifdef __GLIBC__
+    if (m_trimScheduled)
+        return;
+    m_trimScheduled = true;
+    QTimer::singleShot(kTrimDelay, this, [this] {
+        m_trimScheduled = false;
+        malloc_trim(0);
+    });
+#endif
 }
 
 const StatsFanout::Serialised &StatsFanout::serialised(const Subscriber &subscriber)

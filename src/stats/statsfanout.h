@@ -70,6 +70,7 @@ private:
     void remove(QWebSocket *socket);
     void scheduleRound();
     void runBatch();
+    void scheduleTrim();
     void updateGauge();
 
     std::unordered_map<QWebSocket *, Subscriber> m_subscribers;
@@ -80,8 +81,9 @@ private:
     std::vector<QPointer<QWebSocket>> m_round;
     size_t m_roundPos = 0;
     bool m_batchScheduled = false;
+    bool m_trimScheduled = false;
     int m_maxBufferedSnapshots = 4;
-    int m_batchSize = 128;
+    int m_batchSize = 256;
 };
 
 } // namespace flex::stats
