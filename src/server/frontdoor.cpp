@@ -7,6 +7,7 @@
 #include "server/flextokenvalidator.h"
 #include "server/handoffserver.h"
 #include "server/websocketendpoint.h"
+#include "server/websocketframes.h"
 #include "server/websocketkeepalive.h"
 
 #include <QHttpServer>
@@ -249,7 +250,7 @@ void FrontDoor::upgrade(QTcpSocket *socket, const RequestHead &head)
             }
             const QString key = peerKey(guarded->peerAddress(), guarded->peerPort());
             PendingUpgrade pending{path, result.who,
-                                   offered.viaSubprotocol ? offered.token : QString()};
+                                   offered.viaSubprotocol ? offered.token : QString(), guarded};
             if (!pending.subprotocol.isEmpty()) {
                 if (m_offeredSubprotocols[pending.subprotocol]++ == 0)
                     m_webSockets->setSupportedSubprotocols(m_offeredSubprotocols.keys());
@@ -300,6 +301,8 @@ void FrontDoor::onWebSocketReady()
             continue;
         }
         handshakes("accepted").inc();
+        if (pending.transport)
+            setTransport(socket, pending.transport);
         socket->setMaxAllowedIncomingMessageSize(quint64(m_settings.wsMaxMessageBytes));
         socket->setMaxAllowedIncomingFrameSize(quint64(m_settings.wsMaxMessageBytes));
         const QByteArray kind = pending.path.section(u'/', -1).toUtf8();

@@ -87,6 +87,7 @@ private:
         QString path;
         FlexIdentity who;
         QString subprotocol; // empty when the token came another way
+        QPointer<QTcpSocket> transport;
     };
 
     QHttpServer &m_http;

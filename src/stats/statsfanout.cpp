@@ -1,5 +1,7 @@
 #include "stats/statsfanout.h"
 
+#include "server/websocketframes.h"
+
 #include "ops/logcategories.h"
 #include "ops/metrics.h"
 
@@ -99,14 +101,16 @@ void StatsFanout::updateGauge()
 
 void StatsFanout::publish(const QJsonArray &queues)
 {
-    const QString full = compact(queues);
-    if (m_hasLatest && m_cache.value(QString()).text == full)
+    const QByteArray full = compact(queues).toUtf8();
+    if (m_hasLatest && m_cache.value(QString()).utf8 == full)
         return;
     m_latest = queues;
     m_hasLatest = true;
     m_cache.clear();
-    m_cache.insert(QString(), {full, qint64(full.toUtf8().size())});
-    m_fullBytes = m_cache.value(QString()).bytes;
+    QByteArray frame = server::encodeTextFrame(full);
+    const qint64 bytes = frame.size();
+    m_cache.insert(QString(), {full, std::move(frame), bytes});
+    m_fullBytes = full.size();
     ops::metrics()
         .gauge("flex_stats_snapshot_bytes", "Size of the last stats snapshot (all channels)")
         .set(double(m_fullBytes));
@@ -172,8 +176,10 @@ const StatsFanout::Serialised &StatsFanout::serialised(const Subscriber &subscri
 {
     auto it = m_cache.find(subscriber.key);
     if (it == m_cache.end()) {
-        const QString text = compact(filtered(m_latest, subscriber.channels));
-        it = m_cache.insert(subscriber.key, {text, qint64(text.toUtf8().size())});
+        const QByteArray utf8 = compact(filtered(m_latest, subscriber.channels)).toUtf8();
+        QByteArray frame = server::encodeTextFrame(utf8);
+        const qint64 bytes = frame.size();
+        it = m_cache.insert(subscriber.key, {utf8, std::move(frame), bytes});
     }
     return *it;
 }
@@ -194,7 +200,7 @@ void StatsFanout::deliver(QWebSocket *socket, const Subscriber &subscriber)
         Q_EMIT subscriberDroppedAsSlow();
         return;
     }
-    socket->sendTextMessage(s.text);
+    server::sendEncodedText(socket, s.frame, s.utf8);
 }
 
 void StatsFanout::onText(QWebSocket *socket, const QString &text)

@@ -60,8 +60,9 @@ private:
     };
     struct Serialised
     {
-        QString text;
-        qint64 bytes = 0; // UTF-8 size on the wire
+        QByteArray utf8;
+        QByteArray frame; // the complete WebSocket text frame, encoded once
+        qint64 bytes = 0; // size on the wire
     };
 
     const Serialised &serialised(const Subscriber &subscriber);
