@@ -84,7 +84,7 @@ private:
     bool m_batchScheduled = false;
     bool m_trimScheduled = false;
     int m_maxBufferedSnapshots = 4;
-    int m_batchSize = 256;
+    int m_batchSize = 1024;
 };
 
 } // namespace flex::stats
