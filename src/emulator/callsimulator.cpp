@@ -80,9 +80,12 @@ CallSimulator::CallSimulator(const QString &accountSid, const QByteArray &authTo
     , m_accountSid(accountSid)
     , m_authToken(authToken)
     , m_model(model)
-    , m_nam(new QNetworkAccessManager(this))
 {
-    m_nam->setTransferTimeout(OutgoingTimeoutMs);
+    for (int i = 0; i < 8; ++i) {
+        auto *nam = new QNetworkAccessManager(this);
+        nam->setTransferTimeout(OutgoingTimeoutMs);
+        m_nams.push_back(nam);
+    }
 }
 
 CallSimulator::Outcome CallSimulator::outcomeFor(const QString &to) const
@@ -491,6 +494,7 @@ void CallSimulator::send(int index,
     request.setRawHeader("User-Agent", "TwilioProxy/1.1");
     request.setRawHeader("Accept", "*/*");
     QNetworkReply *reply = nullptr;
+    QNetworkAccessManager *nam = m_nams[qHash(r.callSid) % m_nams.size()];
     if (r.method == QLatin1String("GET")) {
         QUrlQuery query(url);
         for (const auto &p : std::as_const(r.params))
@@ -499,14 +503,14 @@ void CallSimulator::send(int index,
         r.signature = twilioSignature(m_authToken, url.toString(QUrl::FullyEncoded), {});
         request.setUrl(url);
         request.setRawHeader("X-Twilio-Signature", r.signature);
-        reply = m_nam->get(request);
+        reply = nam->get(request);
     } else {
         r.signature = twilioSignature(m_authToken, r.url, r.params);
         request.setUrl(url);
         request.setRawHeader("X-Twilio-Signature", r.signature);
         request.setHeader(QNetworkRequest::ContentTypeHeader,
                           QByteArrayLiteral("application/x-www-form-urlencoded"));
-        reply = m_nam->post(request, formEncode(r.params));
+        reply = nam->post(request, formEncode(r.params));
     }
     reply->setParent(this);
     const quint64 id = r.id;

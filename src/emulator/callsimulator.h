@@ -8,7 +8,9 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
+
 #include <QSet>
+#include <vector>
 
 #include <chrono>
 #include <functional>
@@ -107,7 +109,9 @@ private:
     QString m_accountSid;
     QByteArray m_authToken;
     ContactCentre *m_model;
-    QNetworkAccessManager *m_nam;
+    // Twilio posts from many machines at once; one QNetworkAccessManager
+    // would funnel every call's requests through 6 connections.
+    std::vector<QNetworkAccessManager *> m_nams;
     QHash<QString, Call> m_calls;
     QStringList m_order;
     QList<OutgoingRecord> m_outgoing;
