@@ -32,22 +32,6 @@ using namespace Qt::StringLiterals;
 
 const QString kToken = u"bench-supervisor-token-0123456789"_s;
 
-QString serviceBinary()
-{
-    const QString env = qEnvironmentVariable("FLEX_BACKEND_BIN");
-    if (!env.isEmpty())
-        return env;
-    const QString sibling = QCoreApplication::applicationDirPath() + u"/../src/app/flex-backend"_s;
-    return QFileInfo::exists(sibling) ? sibling : QStringLiteral(FLEX_BACKEND_BUILD_PATH);
-}
-
-quint16 freePort()
-{
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
 void raiseFileLimit()
 {
     rlimit limit{};
@@ -241,17 +225,12 @@ public:
         m_emulator->addToken(kToken, u"bench"_s, {u"supervisor"_s},
                              QDateTime::currentDateTimeUtc().addSecs(7200));
 
-        const QString base = m_emulator->baseUrl().toString(QUrl::StripTrailingSlash);
         m_port = freePort();
         QProcessEnvironment env;
         env.insert(u"PATH"_s, qEnvironmentVariable("PATH"));
-        env.insert(u"TWILIO_ACCOUNT_SID"_s, config.accountSid);
-        env.insert(u"TWILIO_AUTH_TOKEN"_s, config.authToken);
-        env.insert(u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, config.workflowSid);
-        env.insert(u"TWILIO_FLEX_WORKSPACE_SID"_s, config.workspaceSid);
-        env.insert(u"TWILIO_API_URL"_s, base);
-        env.insert(u"TWILIO_TASKROUTER_URL"_s, base);
-        env.insert(u"TWILIO_IAM_URL"_s, base);
+        const QList<QPair<QString, QString>> settings = m_emulator->serviceSettings();
+        for (const auto &[key, value] : settings)
+            env.insert(key, value);
         env.insert(u"EXTERNAL_HOST"_s, u"http://127.0.0.1:"_s + QString::number(m_port));
         env.insert(u"BIND_ADDRESS"_s, u"127.0.0.1"_s);
         env.insert(u"PORT"_s, QString::number(m_port));
@@ -280,7 +259,7 @@ public:
         });
         // The service needs a descriptor per subscriber, too.
         m_process.start(u"/bin/sh"_s,
-                        {u"-c"_s, u"ulimit -n 8192 2>/dev/null; exec \"$0\""_s, serviceBinary()});
+                        {u"-c"_s, u"ulimit -n 8192 2>/dev/null; exec \"$0\""_s, backendBinary()});
     }
 
 private:
