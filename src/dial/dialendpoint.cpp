@@ -37,13 +37,4 @@ int DialEndpoint::deliver(const QString &identity, const QByteArray &frame)
     return sent;
 }
 
-void DialEndpoint::closeAll()
-{
-    const QList<DialSession *> sessions = m_sessions.values();
-    for (DialSession *session : sessions) {
-        if (auto *socket = session->findChild<QWebSocket *>())
-            socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("shutting down"));
-    }
-}
-
 } // namespace flex::dial

@@ -25,7 +25,6 @@ public:
     // Returns how many sockets it went to.
     int deliver(const QString &identity, const QByteArray &frame);
     int sessionCount() const { return int(m_sessions.size()); }
-    void closeAll();
 
 Q_SIGNALS:
     void sessionOpened(flex::dial::DialSession *session);

@@ -125,11 +125,6 @@ bool DialService::persist()
     return false;
 }
 
-void DialService::closeSockets()
-{
-    m_endpoint->closeAll();
-}
-
 void DialService::onSession(DialSession *session)
 {
     connect(session, &DialSession::callRequested, this,

@@ -48,8 +48,6 @@ public:
 
     // Saves the calls in flight now (shutdown); false when it could not.
     bool persist();
-    // Closes the dial sockets (shutdown, after persist()).
-    void closeSockets();
 
     const CallRegistry &registry() const { return *m_registry; }
 
