@@ -9,12 +9,32 @@ namespace flex::server {
 
 namespace {
 
-bool wantsClose(const RequestHead &head)
+// Whether the request starting `start` asks for the connection to close
+// (Connection: close, or HTTP/1.0 without keep-alive). A cheap scan: this
+// runs for every request on a keep-alive connection.
+bool wantsClose(const QByteArray &start)
 {
-    const QByteArray connection = head.header("connection").toLower();
+    const qsizetype headEnd = start.indexOf("\r\n\r\n");
+    const QByteArrayView head(start.constData(), headEnd < 0 ? start.size() : headEnd);
+    const qsizetype lineEnd = head.indexOf('\n');
+    const bool http10 = lineEnd > 0 && head.first(lineEnd).trimmed().endsWith("HTTP/1.0");
+    QByteArray connection;
+    for (qsizetype at = head.indexOf('\n'); at >= 0 && at + 1 < head.size();
+         at = head.indexOf('\n', at + 1)) {
+        const QByteArrayView line = head.sliced(at + 1);
+        if (line.size() > 11 && qstrnicmp(line.data(), "connection:", 11) == 0) {
+            const qsizetype end = line.indexOf('\r');
+            connection = line.first(end < 0 ? line.size() : end)
+                             .sliced(11)
+                             .trimmed()
+                             .toByteArray()
+                             .toLower();
+            break;
+        }
+    }
     if (connection.contains("close"))
         return true;
-    return head.version == "HTTP/1.0" && !connection.contains("keep-alive");
+    return http10 && !connection.contains("keep-alive");
 }
 
 } // namespace
@@ -88,7 +108,8 @@ bool HttpConnectionGuard::atRequestStart()
     // Only the first request of a connection passes the front door's head
     // reader; later ones on a keep-alive connection are looked at here.
     static const QByteArray upgradePrefix = "GET /websocket/";
-    const QByteArray start = m_socket->peek(m_maxHeadBytes + 1);
+    const QByteArray start =
+        m_socket->peek(qMin<qint64>(m_socket->bytesAvailable(), m_maxHeadBytes));
     if (start.startsWith(upgradePrefix)) {
         // Detach QHttpServer (its readyRead slot is skipped for this very
         // emission too) and its delete-on-disconnect; the request object it
@@ -105,9 +126,7 @@ bool HttpConnectionGuard::atRequestStart()
         deleteLater();
         return false;
     }
-    RequestHead head;
-    if (parseRequestHead(start, m_maxHeadBytes, head) == HeadParse::Complete)
-        m_closeAfterAnswer = wantsClose(head);
+    m_closeAfterAnswer = wantsClose(start);
     return true;
 }
 

@@ -84,12 +84,16 @@ QByteArray outboundEnqueue(const QString &workflowSid, const QString &targetWork
 
 QByteArray emptyResponse()
 {
-    QByteArray out;
-    QXmlStreamWriter xml(&out);
-    xml.writeStartDocument();
-    xml.writeEmptyElement(QStringLiteral("Response"));
-    xml.writeEndDocument();
-    return out;
+    // Answered to every status callback: built once.
+    static const QByteArray answer = [] {
+        QByteArray out;
+        QXmlStreamWriter xml(&out);
+        xml.writeStartDocument();
+        xml.writeEmptyElement(QStringLiteral("Response"));
+        xml.writeEndDocument();
+        return out;
+    }();
+    return answer;
 }
 
 } // namespace flex::twilio::twiml
