@@ -688,7 +688,7 @@ private Q_SLOTS:
         QVERIFY(e);
         QTcpSocket socket;
         socket.connectToHost(QHostAddress::LocalHost, e->port());
-        QVERIFY(socket.waitForConnected(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(socket.state() == QAbstractSocket::ConnectedState, 15000);
         socket.write("GARBAGE\r\n\r\n");
         QTRY_VERIFY_WITH_TIMEOUT(
             socket.bytesAvailable() > 0 || socket.state() != QAbstractSocket::ConnectedState, 5000);
