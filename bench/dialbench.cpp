@@ -46,36 +46,70 @@ QString tokenOf(int i)
     return u"bench-token-"_s + identityOf(i) + u"-0123456789"_s;
 }
 
-// The emulator plus the real service configured against it.
+// The real service and the emulator, each in its own process as they would
+// be in production (Twilio is elsewhere): the benchmark's own clients do not
+// share a thread with the emulator.
 class Rig : public QObject
 {
 public:
     explicit Rig(std::chrono::milliseconds step, int identities)
-    {
-        emulator::EmulatorConfig config;
-        config.callStepInterval = step;
-        config.talkTime = step;
-        config.frozen = true; // the contact centre stays still: calls only
-        m_emulator = std::make_unique<emulator::TwilioEmulator>(config);
-        m_emulator->listen(QHostAddress::LocalHost, 0);
-        const QDateTime expires = QDateTime::currentDateTimeUtc().addDays(1);
-        for (int i = 0; i < identities; ++i)
-            m_emulator->addToken(tokenOf(i), identityOf(i), {u"agent"_s}, expires);
-        m_port = freePort();
-    }
+        : m_step(step)
+        , m_identities(identities)
+        , m_port(freePort())
+    {}
     ~Rig() override
     {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.terminate();
-            m_process.waitForFinished(5000); // the benchmark, not the service: may block
+        // The benchmark, not the service: blocking here is fine.
+        for (QProcess *process : {&m_service, &m_emulator}) {
+            if (process->state() != QProcess::NotRunning) {
+                process->terminate();
+                process->waitForFinished(5000);
+            }
         }
     }
 
     void start(std::function<void(bool)> ready)
     {
+        QStringList args{u"--port"_s,
+                         u"0"_s,
+                         u"--frozen"_s,
+                         u"--warmup-s"_s,
+                         u"0"_s,
+                         u"--call-step-ms"_s,
+                         QString::number(m_step.count()),
+                         u"--talk-time-ms"_s,
+                         QString::number(m_step.count())};
+        for (int i = 0; i < m_identities; ++i)
+            args << u"--token"_s << tokenOf(i) + u':' + identityOf(i) + u":agent"_s;
+        launch(m_emulator, emulatorBinary(), args, QProcessEnvironment::systemEnvironment(),
+               "listening on ", [this, ready](const QByteArray &line) {
+                   if (line.isEmpty())
+                       return ready(false);
+                   m_emulatorUrl = QUrl(QString::fromUtf8(line.trimmed()));
+                   startService(ready);
+               });
+    }
+
+    QString webhookBase() const { return u"http://127.0.0.1:%1"_s.arg(m_port); }
+    QUrl dialUrl() const { return QUrl(u"ws://127.0.0.1:%1/websocket/outboundDial"_s.arg(m_port)); }
+    quint16 port() const { return m_port; }
+    qint64 pid() const { return m_service.processId(); }
+    const emulator::EmulatorConfig &emulatorConfig() const { return m_config; }
+
+private:
+    static QString emulatorBinary()
+    {
+        const QString env = qEnvironmentVariable("TWILIO_EMULATOR_BIN");
+        if (!env.isEmpty())
+            return env;
+        return QCoreApplication::applicationDirPath() + u"/../src/emulator/twilio-emulator"_s;
+    }
+
+    void startService(const std::function<void(bool)> &ready)
+    {
         QProcessEnvironment env;
         env.insert(u"PATH"_s, qEnvironmentVariable("PATH"));
-        const QList<QPair<QString, QString>> settings = m_emulator->serviceSettings();
+        const auto settings = emulator::TwilioEmulator::serviceSettings(m_config, m_emulatorUrl);
         for (const auto &[key, value] : settings)
             env.insert(key, value);
         env.insert(u"EXTERNAL_HOST"_s, webhookBase());
@@ -85,39 +119,50 @@ public:
         env.insert(u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"0"_s);
         env.insert(u"STATS_REALTIME_INTERVAL"_s, u"3600"_s);
         env.insert(u"STATS_CUMULATIVE_INTERVAL"_s, u"3600"_s);
-        m_process.setProcessEnvironment(env);
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.setWorkingDirectory(m_stateDir.path());
-        connect(&m_process, &QProcess::readyRead, this, [this, ready] {
-            m_output += m_process.readAll();
-            if (!m_started && m_output.contains("listening on")) {
-                m_started = true;
-                ready(true);
-            }
-        });
-        connect(&m_process, &QProcess::finished, this, [this, ready] {
-            if (!m_started) {
-                std::fprintf(stderr, "flex-backend did not start:\n%s\n", m_output.constData());
-                m_started = true;
-                ready(false);
-            }
-        });
-        m_process.start(backendBinary(), {});
+        m_service.setWorkingDirectory(m_stateDir.path());
+        launch(m_service, backendBinary(), {}, env, "listening on ",
+               [ready](const QByteArray &line) { ready(!line.isEmpty()); });
     }
 
-    QString webhookBase() const { return u"http://127.0.0.1:%1"_s.arg(m_port); }
-    QUrl dialUrl() const { return QUrl(u"ws://127.0.0.1:%1/websocket/outboundDial"_s.arg(m_port)); }
-    quint16 port() const { return m_port; }
-    qint64 pid() const { return m_process.processId(); }
-    emulator::TwilioEmulator &emulator() { return *m_emulator; }
+    // Starts a process and hands over what follows `marker` on the line that
+    // announces it is up (empty if it exited first).
+    void launch(QProcess &process, const QString &binary, const QStringList &args,
+                const QProcessEnvironment &env, const QByteArray &marker,
+                std::function<void(const QByteArray &)> up)
+    {
+        auto output = std::make_shared<QByteArray>();
+        auto announced = std::make_shared<bool>(false);
+        process.setProcessEnvironment(env);
+        process.setProcessChannelMode(QProcess::MergedChannels);
+        connect(&process, &QProcess::readyRead, this, [&process, output, announced, marker, up] {
+            *output += process.readAll();
+            const qsizetype at = output->indexOf(marker);
+            const qsizetype end = at < 0 ? -1 : output->indexOf('\n', at);
+            if (*announced || end < 0)
+                return;
+            *announced = true;
+            const QByteArray rest = output->mid(at + marker.size(), end - at - marker.size());
+            up(rest.split(' ').first());
+        });
+        connect(&process, &QProcess::finished, this, [binary, output, announced, up] {
+            if (*announced)
+                return;
+            *announced = true;
+            std::fprintf(stderr, "%s did not start:\n%s\n", qPrintable(binary),
+                         output->constData());
+            up({});
+        });
+        process.start(binary, args);
+    }
 
-private:
-    std::unique_ptr<emulator::TwilioEmulator> m_emulator;
+    const std::chrono::milliseconds m_step;
+    const int m_identities;
+    const emulator::EmulatorConfig m_config; // the defaults twilio-emulator runs with
     QTemporaryDir m_stateDir;
-    QProcess m_process;
-    QByteArray m_output;
+    QProcess m_emulator;
+    QProcess m_service;
+    QUrl m_emulatorUrl;
     quint16 m_port = 0;
-    bool m_started = false;
 };
 
 void printLatencies(const char *label, std::vector<double> ms)
@@ -347,11 +392,11 @@ private:
     {
         const QString path = u"/twilio-webhook/callStatusCallbackHandler"_s;
         const QString url = m_rig.webhookBase() + path;
-        const QByteArray token = m_rig.emulator().config().authToken.toUtf8();
+        const QByteArray token = m_rig.emulatorConfig().authToken.toUtf8();
         for (int i = 0; i < 1000; ++i) {
             // Repeats of "ringing" with rising numbers: accepted, not relayed twice.
             const twilio::FormFields params{
-                {u"AccountSid"_s, m_rig.emulator().config().accountSid},
+                {u"AccountSid"_s, m_rig.emulatorConfig().accountSid},
                 {u"ApiVersion"_s, u"2010-04-01"_s},
                 {u"CallSid"_s, m_sid},
                 {u"CallStatus"_s, u"ringing"_s},

@@ -60,12 +60,18 @@ QUrl TwilioEmulator::baseUrl() const
 
 QList<QPair<QString, QString>> TwilioEmulator::serviceSettings() const
 {
-    const QString base = baseUrl().toString(QUrl::StripTrailingSlash);
+    return serviceSettings(m_config, baseUrl());
+}
+
+QList<QPair<QString, QString>> TwilioEmulator::serviceSettings(const EmulatorConfig &config,
+                                                               const QUrl &baseUrl)
+{
+    const QString base = baseUrl.toString(QUrl::StripTrailingSlash);
     return {
-        {QStringLiteral("TWILIO_ACCOUNT_SID"), m_config.accountSid},
-        {QStringLiteral("TWILIO_AUTH_TOKEN"), m_config.authToken},
-        {QStringLiteral("TWILIO_OUTBOUND_WORKFLOW_SID"), m_config.workflowSid},
-        {QStringLiteral("TWILIO_FLEX_WORKSPACE_SID"), m_config.workspaceSid},
+        {QStringLiteral("TWILIO_ACCOUNT_SID"), config.accountSid},
+        {QStringLiteral("TWILIO_AUTH_TOKEN"), config.authToken},
+        {QStringLiteral("TWILIO_OUTBOUND_WORKFLOW_SID"), config.workflowSid},
+        {QStringLiteral("TWILIO_FLEX_WORKSPACE_SID"), config.workspaceSid},
         {QStringLiteral("TWILIO_API_URL"), base},
         {QStringLiteral("TWILIO_TASKROUTER_URL"), base},
         {QStringLiteral("TWILIO_IAM_URL"), base},

@@ -79,6 +79,10 @@ public:
     // service at this emulator: account, auth token, workflow, workspace and
     // the three base URLs. Callers add EXTERNAL_HOST, PORT and the rest.
     QList<QPair<QString, QString>> serviceSettings() const;
+    // The same for an emulator with this configuration listening at baseUrl
+    // (e.g. a twilio-emulator process).
+    static QList<QPair<QString, QString>> serviceSettings(const EmulatorConfig &config,
+                                                          const QUrl &baseUrl);
     const EmulatorConfig &config() const { return m_config; }
 
     // --- IAM tokens -------------------------------------------------------
