@@ -11,6 +11,24 @@ namespace flex::emulator {
 
 namespace {
 
+// The window and reservation counts that queue and worker cumulative
+// statistics share.
+QJsonObject windowAndReservations(const QString &start, const QString &end,
+                                  const QMap<TaskEvent::Type, int> &counts)
+{
+    using Type = TaskEvent::Type;
+    return QJsonObject{
+        {QStringLiteral("start_time"), start},
+        {QStringLiteral("end_time"), end},
+        {QStringLiteral("reservations_created"), counts.value(Type::ReservationCreated)},
+        {QStringLiteral("reservations_accepted"), counts.value(Type::ReservationAccepted)},
+        {QStringLiteral("reservations_rejected"), counts.value(Type::ReservationRejected)},
+        {QStringLiteral("reservations_timed_out"), counts.value(Type::ReservationTimedOut)},
+        {QStringLiteral("reservations_canceled"), counts.value(Type::ReservationCanceled)},
+        {QStringLiteral("reservations_rescinded"), counts.value(Type::ReservationRescinded)},
+    };
+}
+
 struct Durations
 {
     qint64 count = 0;
@@ -183,17 +201,10 @@ QJsonObject StatsCalculator::cumulative(const QString &queueSid, const Cumulativ
         }
         split = o;
     }
-    return QJsonObject{
+    QJsonObject out = windowAndReservations(isoTime(from), isoTime(to), counts);
+    const QJsonObject rest{
         {QStringLiteral("avg_task_acceptance_time"),
          accepted.count ? accepted.total / accepted.count : 0},
-        {QStringLiteral("start_time"), isoTime(from)},
-        {QStringLiteral("end_time"), isoTime(to)},
-        {QStringLiteral("reservations_created"), counts.value(Type::ReservationCreated)},
-        {QStringLiteral("reservations_accepted"), counts.value(Type::ReservationAccepted)},
-        {QStringLiteral("reservations_rejected"), counts.value(Type::ReservationRejected)},
-        {QStringLiteral("reservations_timed_out"), counts.value(Type::ReservationTimedOut)},
-        {QStringLiteral("reservations_canceled"), counts.value(Type::ReservationCanceled)},
-        {QStringLiteral("reservations_rescinded"), counts.value(Type::ReservationRescinded)},
         {QStringLiteral("split_by_wait_time"), split},
         {QStringLiteral("wait_duration_until_accepted"), accepted.toJson()},
         {QStringLiteral("wait_duration_until_canceled"), canceled.toJson()},
@@ -204,6 +215,9 @@ QJsonObject StatsCalculator::cumulative(const QString &queueSid, const Cumulativ
         {QStringLiteral("tasks_entered"), counts.value(Type::TaskEntered)},
         {QStringLiteral("tasks_moved"), counts.value(Type::TaskMoved)},
     };
+    for (auto it = rest.begin(); it != rest.end(); ++it)
+        out.insert(it.key(), it.value());
+    return out;
 }
 
 QJsonObject StatsCalculator::workersRealtime(const QString &queueSid) const
@@ -264,17 +278,9 @@ QJsonObject StatsCalculator::workersCumulative(const QString &queueSid,
                         {QStringLiteral("max"), d.max},
                         {QStringLiteral("total"), d.total}});
     }
-    return QJsonObject{
-        {QStringLiteral("start_time"), isoTime(from)},
-        {QStringLiteral("end_time"), isoTime(to)},
-        {QStringLiteral("reservations_created"), counts.value(Type::ReservationCreated)},
-        {QStringLiteral("reservations_accepted"), counts.value(Type::ReservationAccepted)},
-        {QStringLiteral("reservations_rejected"), counts.value(Type::ReservationRejected)},
-        {QStringLiteral("reservations_timed_out"), counts.value(Type::ReservationTimedOut)},
-        {QStringLiteral("reservations_canceled"), counts.value(Type::ReservationCanceled)},
-        {QStringLiteral("reservations_rescinded"), counts.value(Type::ReservationRescinded)},
-        {QStringLiteral("activity_durations"), activityDurations},
-    };
+    QJsonObject out = windowAndReservations(isoTime(from), isoTime(to), counts);
+    out.insert(QStringLiteral("activity_durations"), activityDurations);
+    return out;
 }
 
 bool StatsCalculator::parseWindow(const QString &startDate, const QString &endDate,

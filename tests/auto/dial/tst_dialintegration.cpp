@@ -28,6 +28,22 @@ constexpr int Timeout = 20000;
 const QString StatusPath = u"/twilio-webhook/callStatusCallbackHandler"_s;
 const QString TwimlPath = u"/twilio-webhook/callHandlerTwiml"_s;
 const QString From = u"+15557654321"_s;
+
+// The Status the service sent Twilio to end the call (UpdateCall), as the emulator saw it.
+QString hangUpStatusSent(const flex::emulator::TwilioEmulator &emulator, const QString &sid)
+{
+    QString sent;
+    const auto requests = emulator.recentRequests();
+    for (const auto &r : requests) {
+        if (r.operation != u"UpdateCall"_s || !r.path.contains(sid))
+            continue;
+        for (const auto &[name, value] : r.formParams) {
+            if (name == u"Status"_s)
+                sent = value;
+        }
+    }
+    return sent;
+}
 const QString Answers = u"+15551230000"_s;      // answered, completed after the talk time
 const QString RingsForever = u"+15551230004"_s; // until hung up
 
@@ -281,14 +297,7 @@ void tst_DialIntegration::hangUpWhileRinging()
     QVERIFY2(alice->waitFor([&](const QJsonDocument &d) { return isUpdate(d, sid, u"canceled"_s); },
                             Timeout) >= 0,
              qPrintable(alice->dump()));
-    QString sent;
-    for (const auto &r : m_env->emulator().recentRequests()) {
-        if (r.operation == u"UpdateCall"_s && r.path.contains(sid))
-            for (const auto &[name, value] : r.formParams)
-                if (name == u"Status"_s)
-                    sent = value;
-    }
-    QCOMPARE(sent, u"canceled"_s);
+    QCOMPARE(hangUpStatusSent(m_env->emulator(), sid), u"canceled"_s);
     QCOMPARE(statuses(*alice, sid), (QStringList{u"queued"_s, u"ringing"_s, u"canceled"_s}));
 }
 
@@ -307,14 +316,7 @@ void tst_DialIntegration::hangUpInProgress()
         alice->waitFor([&](const QJsonDocument &d) { return isUpdate(d, sid, u"completed"_s); },
                        Timeout) >= 0,
         qPrintable(alice->dump()));
-    QString sent;
-    for (const auto &r : m_env->emulator().recentRequests()) {
-        if (r.operation == u"UpdateCall"_s && r.path.contains(sid))
-            for (const auto &[name, value] : r.formParams)
-                if (name == u"Status"_s)
-                    sent = value;
-    }
-    QCOMPARE(sent, u"completed"_s);
+    QCOMPARE(hangUpStatusSent(m_env->emulator(), sid), u"completed"_s);
 }
 
 void tst_DialIntegration::socketErrors_data()
