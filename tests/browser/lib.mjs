@@ -89,13 +89,15 @@ export async function launchBrowser() {
   };
 }
 
-// Runs body(t) with a fresh service and browser; exits non-zero on failure.
-export async function runBrowserTest(name, body) {
+// Runs body({service, browser, page}) with a fresh dev service and browser;
+// exits non-zero on failure.
+// extraEnv goes to the service (e.g. shorter stats intervals).
+export async function runBrowserTest(name, body, extraEnv = {}) {
   skipUnlessChromium();
   let service;
   let browser;
   try {
-    service = await startDevService();
+    service = await startDevService(extraEnv);
     browser = await launchBrowser();
     await body({ service, browser, page: await browser.context.newPage() });
     console.log(`PASS: ${name}`);

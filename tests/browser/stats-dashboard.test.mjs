@@ -2,16 +2,9 @@
 // itself, fed by /websocket/realtimeStats (opened like the plugin does), it
 // shows every queue x channel with tasks, agents, today's counts and SLA,
 // and its numbers move as the emulated contact centre does.
-import { assert, launchBrowser, skipUnlessChromium, startDevService } from './lib.mjs';
+import { assert, runBrowserTest } from './lib.mjs';
 
-const name = 'stats dashboard shows live numbers in Chromium';
-skipUnlessChromium();
-let service;
-let browser;
-try {
-  service = await startDevService({ STATS_REALTIME_INTERVAL: '1', STATS_CUMULATIVE_INTERVAL: '2' });
-  browser = await launchBrowser();
-  const page = await browser.context.newPage();
+await runBrowserTest('stats dashboard shows live numbers in Chromium', async ({ service, page }) => {
   const problems = [];
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
@@ -66,12 +59,4 @@ try {
   const after = await snapshot();
   assert(after !== before, 'numbers did not move');
   assert(problems.length === 0, problems.join('\n'));
-  console.log(`PASS: ${name}`);
-} catch (error) {
-  console.error(`FAIL: ${name}: ${error.stack || error}`);
-  if (service) console.error('--- service output ---\n' + service.output());
-  process.exitCode = 1;
-} finally {
-  if (browser) await browser.close();
-  if (service) await service.stop();
-}
+}, { STATS_REALTIME_INTERVAL: '1', STATS_CUMULATIVE_INTERVAL: '2' });
