@@ -10,3 +10,5 @@ target_compile_definitions(flex_common INTERFACE
     QT_USE_QSTRINGBUILDER
     FLEX_VERSION="${PROJECT_VERSION}")
 target_include_directories(flex_common INTERFACE ${PROJECT_SOURCE_DIR}/src)
+# Full RELRO ("bindnow"): the GOT is read-only after start-up.
+target_link_options(flex_common INTERFACE -Wl,-z,relro -Wl,-z,now)
