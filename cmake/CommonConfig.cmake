@@ -1,6 +1,7 @@
 # Compile options and Qt defines shared by every target of the project.
 add_library(flex_common INTERFACE)
-target_compile_options(flex_common INTERFACE -Wall -Wextra)
+target_compile_options(flex_common INTERFACE -Wall -Wextra -Wpedantic -Wnon-virtual-dtor
+    -Wold-style-cast -Woverloaded-virtual)
 target_compile_definitions(flex_common INTERFACE
     QT_NO_CAST_FROM_ASCII
     QT_NO_URL_CAST_FROM_STRING

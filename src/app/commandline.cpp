@@ -13,7 +13,8 @@ CommandLine parseCommandLine(const QStringList &arguments)
     parser.setApplicationDescription(
         u"Backend for the Twilio Flex outbound dialpad and realtime queue stats plugins.\n"
         "Every setting can come from the environment, an env file (./.env or --env-file)\n"
-        "or the command line (which wins). Exit code 78 means a configuration error."_s);
+        "or the command line (which wins).\n"
+        "Exit codes: 0 done, 1 failure, 64 bad command line, 78 configuration error."_s);
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption help({u"h"_s, u"help"_s}, u"Show this help and exit."_s);
     const QCommandLineOption version({u"v"_s, u"version"_s}, u"Show the version and exit."_s);
@@ -21,19 +22,25 @@ CommandLine parseCommandLine(const QStringList &arguments)
         u"dev"_s, u"Dev mode: start an embedded Twilio emulator on loopback and use it; no "
                   u"account needed."_s);
     const QCommandLineOption envFile(
-        u"env-file"_s, u"Read settings from PATH (default: ./.env when present)."_s, u"PATH"_s);
+        u"env-file"_s,
+        u"Read settings from PATH (default: ./.env when present); a missing PATH is an error."_s,
+        u"PATH"_s);
+    const QCommandLineOption printConfig(
+        u"print-config"_s, u"Print every setting, its value (secrets masked) and where it came "
+                           u"from, and the Twilio base URLs, then exit."_s);
     parser.addOption(help);
     parser.addOption(version);
     parser.addOption(dev);
     parser.addOption(envFile);
+    parser.addOption(printConfig);
 
     QList<QCommandLineOption> settingOptions;
-    for (const config::SettingInfo &setting : config::ConfigLoader::settings()) {
+    for (const config::Setting &setting : config::settingTable()) {
         QString description = setting.help + u" [env "_s + setting.env;
-        if (!setting.defaultValue.isEmpty() && !setting.secret)
+        if (!setting.defaultValue.isEmpty() && !setting.secret())
             description += u", default "_s + setting.defaultValue;
         description += u']';
-        settingOptions.append(QCommandLineOption(setting.option, description, u"value"_s));
+        settingOptions.append(QCommandLineOption(setting.option(), description, u"value"_s));
         parser.addOption(settingOptions.last());
     }
 
@@ -59,9 +66,11 @@ CommandLine parseCommandLine(const QStringList &arguments)
         result.text = u"flex-backend " FLEX_VERSION ""_s;
         return result;
     }
+    if (parser.isSet(printConfig))
+        result.action = CommandLine::Action::PrintConfig;
     result.devMode = parser.isSet(dev);
     result.envFile = parser.value(envFile);
-    const QList<config::SettingInfo> &settings = config::ConfigLoader::settings();
+    const QList<config::Setting> &settings = config::settingTable();
     for (qsizetype i = 0; i < settings.size(); ++i) {
         if (parser.isSet(settingOptions[i]))
             result.values.insert(settings[i].env, parser.value(settingOptions[i]));

@@ -11,7 +11,7 @@ namespace flex::app {
 // the environment and the env file in one place (ConfigLoader::load).
 struct CommandLine
 {
-    enum class Action { Run, Help, Version, Error };
+    enum class Action { Run, PrintConfig, Help, Version, Error };
     Action action = Action::Run;
     bool devMode = false;
     QString envFile;

@@ -30,36 +30,38 @@ DevMode::DevMode(QObject *parent)
 
 DevMode::~DevMode() = default;
 
-bool DevMode::start(QString *error)
+std::optional<StartupError> DevMode::start()
 {
     emulator::EmulatorConfig config;
     config.callStepInterval = std::chrono::milliseconds(1500);
     config.talkTime = std::chrono::seconds(20);
     m_emulator = new emulator::TwilioEmulator(config, this);
-    if (!m_emulator->listen(QHostAddress::LocalHost, 0)) {
-        *error = u"the embedded Twilio emulator could not listen on 127.0.0.1"_s;
-        return false;
-    }
+    if (!m_emulator->listen(QHostAddress::LocalHost, 0))
+        return StartupError::failure(u"the embedded Twilio emulator could not listen on 127.0.0.1"_s);
     const QDateTime expires = QDateTime::currentDateTimeUtc().addDays(1);
     m_emulator->addToken(m_agentToken, u"alice"_s, {u"agent"_s}, expires);
     m_emulator->addToken(m_supervisorToken, u"sam"_s, {u"supervisor"_s, u"agent"_s}, expires);
-    return true;
+    return std::nullopt;
 }
 
-void DevMode::applyTo(config::Values &values) const
+config::Values DevMode::overrides() const
 {
-    const auto fill = [&values](const QString &key, const QString &value) {
-        if (values.value(key).isEmpty())
-            values.insert(key, value);
-    };
     // The emulator is Twilio here: its identity always wins.
+    config::Values values;
     const QList<QPair<QString, QString>> settings = m_emulator->serviceSettings();
     for (const auto &[key, value] : settings)
         values.insert(key, value);
-    values.remove(u"TWILIO_API_KEY"_s);
-    values.remove(u"TWILIO_API_SECRET"_s);
-    fill(u"EXTERNAL_HOST"_s, u"http://127.0.0.1"_s); // port set once listening
-    fill(u"STATE_DIR"_s, u"state-dev"_s);
+    for (QLatin1StringView unused : {config::names::ApiKey, config::names::ApiSecret,
+                                     config::names::IamApiKey, config::names::IamApiSecret})
+        values.insert(QString(unused), QString());
+    return values;
+}
+
+config::Values DevMode::fallbacks() const
+{
+    // EXTERNAL_HOST gets the service's port once it listens (see Service).
+    return {{QString(config::names::ExternalHost), u"http://127.0.0.1"_s},
+            {QString(config::names::StateDir), u"state-dev"_s}};
 }
 
 QString DevMode::welcome(const QUrl &serviceUrl) const

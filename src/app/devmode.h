@@ -1,10 +1,13 @@
 #pragma once
 
+#include "app/startuperror.h"
 #include "config/configloader.h"
 
 #include <QObject>
 #include <QString>
 #include <QUrl>
+
+#include <optional>
 
 namespace flex::emulator {
 class TwilioEmulator;
@@ -22,11 +25,11 @@ public:
     explicit DevMode(QObject *parent = nullptr);
     ~DevMode() override;
 
-    bool start(QString *error);
-    // Fills in every value the emulator stands in for, unless already given.
-    void applyTo(config::Values &values) const;
-    // Once the service listens: EXTERNAL_HOST must point at the real port.
-    void setServicePort(quint16 port);
+    std::optional<StartupError> start();
+    // Values the emulator stands in for (they win over every other source),
+    // and values used when nothing else sets them.
+    config::Values overrides() const;
+    config::Values fallbacks() const;
     QString welcome(const QUrl &serviceUrl) const;
 
     QString agentToken() const { return m_agentToken; }

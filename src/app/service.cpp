@@ -1,6 +1,7 @@
 #include "app/service.h"
 
 #include "bus/messagebus.h"
+#include "config/settingtable.h"
 #include "dial/dialservice.h"
 #include "ops/logcategories.h"
 #include "ops/logging.h"
@@ -37,7 +38,9 @@ server::FrontDoor::Settings frontDoorSettings(const config::Config &c)
     s.maxHeadBytes = c.maxHeadBytes;
     s.maxBodyBytes = c.maxBodyBytes;
     s.headTimeout = c.headTimeout;
+    s.idleTimeout = c.idleTimeout;
     s.wsMaxMessageBytes = c.wsMaxMessageBytes;
+    s.pingInterval = c.wsPingInterval;
     s.allowedOrigins = c.allowedOrigins;
     return s;
 }
@@ -53,6 +56,7 @@ server::FlexTokenValidator::Settings validatorSettings(const config::Config &c)
     return s;
 }
 
+// Reads TLS_CERT_FILE and TLS_KEY_FILE; *error names the file that is wrong.
 std::optional<QSslConfiguration> loadTls(const config::Config &c, QString *error)
 {
     QFile certFile(c.tlsCertFile);
@@ -139,13 +143,15 @@ void Service::applyRuntimeSettings()
 {
     const config::Config &c = m_config;
     m_rest->setCredentials(c.restUsername(), c.restPassword());
-    // Flex token validation is documented with the account's own credentials.
-    m_iam->setCredentials(c.accountSid, c.authToken);
+    // Flex token validation on iam.twilio.com: TWILIO_IAM_API_KEY, else the account's own.
+    m_iam->setCredentials(c.iamUsername(), c.iamPassword());
     for (twilio::TwilioClient *client : {m_rest, m_iam}) {
         client->setMaxInFlight(c.twilioMaxInFlight);
         client->setDefaultTimeout(c.twilioRequestTimeout);
         twilio::RetryPolicy policy;
         policy.maxRetries = c.twilioMaxRetries;
+        policy.baseDelay = c.twilioRetryBaseDelay;
+        policy.maxDelay = c.twilioRetryMaxDelay;
         client->setRetryPolicy(policy);
     }
     m_validator->configure(validatorSettings(c));
@@ -155,44 +161,46 @@ void Service::applyRuntimeSettings()
     m_stats->configure(c);
     ops::registerSecret(c.authToken);
     ops::registerSecret(c.apiSecret);
+    ops::registerSecret(c.iamApiSecret);
+    ops::registerSecret(c.redis.password);
     ops::registerSecret(c.metricsToken);
 }
 
-bool Service::start(QString *error)
+std::optional<StartupError> Service::start()
 {
     if (m_config.tlsEnabled()) {
-        const std::optional<QSslConfiguration> tls = loadTls(m_config, error);
+        QString error;
+        const std::optional<QSslConfiguration> tls = loadTls(m_config, &error);
         if (!tls)
-            return false;
+            return StartupError::configuration(error);
         m_frontDoor->setTlsConfiguration(*tls);
     }
     QString listenError;
-    if (!m_frontDoor->listen(&listenError)) {
-        *error = u"cannot listen on %1:%2: %3"_s.arg(m_config.bindAddress.toString())
-                     .arg(m_config.port)
-                     .arg(listenError);
-        return false;
-    }
-    m_started = true;
-    return true;
+    if (!m_frontDoor->listen(&listenError))
+        return StartupError::failure(u"cannot listen on %1:%2: %3"_s
+                                         .arg(m_config.bindAddress.toString())
+                                         .arg(m_config.port)
+                                         .arg(listenError));
+    // Dev mode picks EXTERNAL_HOST itself: the webhooks need the real port.
+    if (m_config.sourceOf(QString(config::names::ExternalHost)) == config::Source::DevMode)
+        setWebhookBaseUrl(QUrl(u"http://127.0.0.1:"_s + QString::number(port())));
+    return std::nullopt;
 }
 
 bool Service::reload(const config::Config &next, QString *error)
 {
     // Identity of the deployment and the listening socket need a restart.
-    const auto differs = [&](const QString &name, bool changed) {
-        if (changed && error->isEmpty())
-            *error = name + u" cannot change without a restart"_s;
-        return changed;
-    };
     error->clear();
-    if (differs(u"PORT"_s, next.port != m_config.port) ||
-        differs(u"BIND_ADDRESS"_s, next.bindAddress != m_config.bindAddress) ||
-        differs(u"TWILIO_ACCOUNT_SID"_s, next.accountSid != m_config.accountSid) ||
-        differs(u"TWILIO_FLEX_WORKSPACE_SID"_s, next.workspaceSid != m_config.workspaceSid) ||
-        differs(u"STATE_DIR"_s, next.stateDir != m_config.stateDir) ||
-        differs(u"TLS_CERT_FILE"_s, next.tlsEnabled() != m_config.tlsEnabled()))
+    for (const config::Setting &setting : config::settingTable()) {
+        if (setting.needsRestart() && setting.binding.show(next) != setting.binding.show(m_config)) {
+            *error = setting.env + u" cannot change without a restart"_s;
+            return false;
+        }
+    }
+    if (next.tlsEnabled() != m_config.tlsEnabled()) {
+        *error = QString(config::names::TlsCertFile) + u" cannot be set or unset without a restart"_s;
         return false;
+    }
     std::optional<QSslConfiguration> tls;
     if (next.tlsEnabled()) {
         tls = loadTls(next, error);

@@ -1,11 +1,13 @@
 #pragma once
 
+#include "app/startuperror.h"
 #include "config/config.h"
 
 #include <QObject>
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QHttpServer;
 
@@ -40,7 +42,7 @@ public:
     explicit Service(const config::Config &config, QObject *parent = nullptr);
     ~Service() override;
 
-    bool start(QString *error);
+    std::optional<StartupError> start();
     // Applies what can change without a restart; returns false (and keeps the
     // old configuration) when next needs a restart or is not acceptable.
     bool reload(const config::Config &next, QString *error);
@@ -48,14 +50,12 @@ public:
     void shutdown(std::function<void()> done);
 
     quint16 port() const;
-    // Dev mode with PORT=0: the webhook URLs can only name the port once listening.
-    void setWebhookBaseUrl(const QUrl &url);
     const config::Config &config() const { return m_config; }
     QString statusLine() const;
 
 private:
     void applyRuntimeSettings();
-    void registerPages();
+    void setWebhookBaseUrl(const QUrl &url);
 
     config::Config m_config;
     std::unique_ptr<QHttpServer> m_http;
@@ -69,7 +69,6 @@ private:
     stats::StatsService *m_stats = nullptr;
     qint64 m_lastTwilioSuccessMs = 0;
     QString m_lastTwilioError;
-    bool m_started = false;
 };
 
 } // namespace flex::app

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "config/settingtable.h"
 
 #include <QHash>
 #include <QStringList>
@@ -25,46 +26,54 @@ struct LoadResult
     bool ok() const { return config.has_value(); }
 };
 
-// One row of the setting table: environment variable, command-line option,
-// default and help. The table drives parsing, validation, --help and the
-// packaged environment file.
-struct SettingInfo
+// Raw values keyed by environment-variable name.
+using Values = QHash<QString, QString>;
+
+// Values layered by where they came from: each layer added wins over the
+// ones added before it.
+class LayeredValues
 {
-    QString env;
-    QString option; // command-line option name without "--"
-    QString defaultValue;
-    QString help;
-    bool secret = false;
+public:
+    void add(Source source, const Values &values);
+    // The text and source of the strongest layer that holds env.
+    std::optional<QPair<QString, Source>> find(const QString &env) const;
+    QString text(const QString &env) const { return m_values.value(env).first; }
+
+private:
+    QHash<QString, QPair<QString, Source>> m_values;
 };
 
-// The values the configuration is built from, layered: defaults < env file <
-// environment < command line. Keys are environment-variable names.
-using Values = QHash<QString, QString>;
+// What start-up loads the configuration from.
+struct LoadRequest
+{
+    Values commandLine;
+    QString envFile; // --env-file; empty: ./.env when present
+    bool devMode = false;
+    Values devFallbacks; // dev mode: used when nothing else sets them
+    Values devOverrides; // dev mode: the emulator stands in for Twilio, always wins
+};
 
 class ConfigLoader
 {
 public:
-    static const QList<SettingInfo> &settings();
-
     // Parses "KEY=VALUE" lines ("export " prefix, quotes and # comments
     // allowed). Unknown keys are kept; malformed lines give an error.
     static std::optional<ConfigError> parseEnvFile(const QByteArray &contents, Values &out);
 
-    // Reads an env file from disk; a missing file is fine when !required.
-    static std::optional<ConfigError> readEnvFile(const QString &path, bool required, Values &out);
+    // Reads an env file from disk; a missing or unreadable file is an error.
+    static std::optional<ConfigError> readEnvFile(const QString &path, Values &out);
 
-    // Builds and validates a Config from layered values.
+    // Builds and validates a Config from values (all taken as the environment).
     static LoadResult build(const Values &values, bool devMode);
+    static LoadResult build(const LayeredValues &values, bool devMode);
 
-    // Loads the environment (process env, then env file named by --env-file or
-    // ./.env, then command-line values) the way the service does at start and
-    // on reload. commandLine holds the values given as options.
-    static LoadResult load(const Values &commandLine, const QString &envFile, bool devMode);
+    // Loads what the service starts with (and re-reads on reload): defaults <
+    // dev-mode fallbacks < env file < process environment < command line <
+    // dev-mode overrides. A named --env-file must exist; ./.env may be absent.
+    static LoadResult load(const LoadRequest &request);
 
-    // "TWILIO_ACCOUNT_SID" -> "twilio-account-sid"
-    static QString optionName(const QString &env);
-
-    // The effective configuration with secrets masked, one "NAME=value" per entry.
+    // The effective configuration, one "NAME=value (source)" per setting,
+    // secrets masked, then the derived Twilio base URLs.
     static QStringList describe(const Config &config);
 };
 

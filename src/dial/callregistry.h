@@ -43,9 +43,10 @@ class CallRegistry : public QObject
 public:
     struct Settings
     {
-        std::chrono::milliseconds ttl{std::chrono::hours(4)};
-        std::chrono::milliseconds holdTime{std::chrono::seconds(20)};
-        int maxHeld = 10000; // callbacks held for unknown calls, all calls together
+        // Filled from config::Config by DialService::configure.
+        std::chrono::milliseconds ttl{};
+        std::chrono::milliseconds holdTime{};
+        int maxHeld{}; // callbacks held for unknown calls, all calls together
     };
     enum class Outcome {
         Relayed, // emitted to the owner

@@ -78,6 +78,7 @@ void DialService::configure(const config::Config &config)
     // A callback may beat a create answer by as long as Twilio takes to answer.
     registry.holdTime = std::max<std::chrono::milliseconds>(20s, config.twilioRequestTimeout +
                                                                      std::chrono::milliseconds(5s));
+    registry.maxHeld = config.dialMaxHeldCallbacks;
     m_registry->configure(registry);
 
     m_controller->configure({config.apiUrl, config.accountSid, config.webhookBaseUrl});

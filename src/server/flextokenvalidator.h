@@ -40,11 +40,12 @@ public:
 
     struct Settings
     {
+        // Every field is filled from config::Config (src/app/service.cpp).
         QUrl iamBaseUrl;
         QString accountSid;
-        std::chrono::seconds positiveTtl{300};
-        std::chrono::seconds negativeTtl{10};
-        int maxEntries = 10000;
+        std::chrono::seconds positiveTtl{};
+        std::chrono::seconds negativeTtl{};
+        int maxEntries{};
     };
 
     FlexTokenValidator(twilio::TwilioClient &iamClient, QObject *parent = nullptr);

@@ -37,15 +37,16 @@ class FrontDoor : public QObject
 public:
     struct Settings
     {
-        QHostAddress address = QHostAddress::Any;
-        quint16 port = 3000;
-        int maxConnections = 10000;
-        int maxHeadBytes = 16384;
-        int maxBodyBytes = 65536;
-        std::chrono::milliseconds headTimeout{10000};
-        std::chrono::milliseconds idleTimeout{60000};
-        int wsMaxMessageBytes = 65536;
-        std::chrono::milliseconds pingInterval{30000};
+        // Every field is filled from config::Config (src/app/service.cpp).
+        QHostAddress address;
+        quint16 port{};
+        int maxConnections{};
+        int maxHeadBytes{};
+        int maxBodyBytes{};
+        std::chrono::milliseconds headTimeout{};
+        std::chrono::milliseconds idleTimeout{};
+        int wsMaxMessageBytes{};
+        std::chrono::milliseconds pingInterval{};
         QStringList allowedOrigins;
     };
 

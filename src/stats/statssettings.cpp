@@ -23,12 +23,9 @@ StatsSettings StatsSettings::fromConfig(const config::Config &c)
     s.workspaceSid = c.workspaceSid;
     s.realtimeInterval = c.statsRealtimeInterval;
     s.cumulativeInterval = c.statsCumulativeInterval;
-    if (!c.statsChannels.isEmpty())
-        s.channels = c.statsChannels;
-    if (!c.slaThresholds.isEmpty())
-        s.slaThresholds = c.slaThresholds;
-    if (c.statsTimeZone.isValid())
-        s.timeZone = c.statsTimeZone;
+    s.channels = c.statsChannels;
+    s.slaThresholds = c.slaThresholds;
+    s.timeZone = c.statsTimeZone;
     return s;
 }
 

@@ -18,11 +18,13 @@ struct StatsSettings
 {
     QUrl taskrouterUrl; // e.g. https://taskrouter.twilio.com
     QString workspaceSid;
-    std::chrono::seconds realtimeInterval{5};
-    std::chrono::seconds cumulativeInterval{30};
-    QStringList channels{QStringLiteral("all")}; // "all" and unique names, or {"auto"}
-    QList<int> slaThresholds{30, 60, 120};
-    QTimeZone timeZone = QTimeZone::utc();
+    // No defaults here: fromConfig fills every field (tests start from
+    // fromConfig(config::Config::defaults())).
+    std::chrono::seconds realtimeInterval{};
+    std::chrono::seconds cumulativeInterval{};
+    QStringList channels; // "all" and unique names, or {"auto"}
+    QList<int> slaThresholds;
+    QTimeZone timeZone;
 
     bool autoChannels() const { return channels == QStringList{QStringLiteral("auto")}; }
     QUrl workspaceUrl(const QString &path) const; // {taskrouter}/v1/Workspaces/{WS}/{path}

@@ -51,9 +51,10 @@ struct TwilioResult
 
 struct RetryPolicy
 {
-    int maxRetries = 3;
-    std::chrono::milliseconds baseDelay{250};
-    std::chrono::milliseconds maxDelay{8000};
+    // Filled from config::Config (TWILIO_MAX_RETRIES, TWILIO_RETRY_*_DELAY_MS).
+    int maxRetries{};
+    std::chrono::milliseconds baseDelay{};
+    std::chrono::milliseconds maxDelay{};
     // Delay before retry number `retry` (1-based): exponential backoff with
     // full jitter in [0, min(maxDelay, base * 2^(retry-1))], or Retry-After
     // when the server gave one (capped at maxDelay * 4). jitter01 in [0,1).

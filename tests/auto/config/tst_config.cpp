@@ -2,6 +2,8 @@
 #include "config/twiliohosts.h"
 
 #include <QFile>
+#include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace flex::config;
@@ -40,7 +42,21 @@ private Q_SLOTS:
     void envFileErrors();
     void hosts_data();
     void hosts();
+    void regionErrors_data();
+    void regionErrors();
+    void redisUrl_data();
+    void redisUrl();
+    void redisUrlErrors_data();
+    void redisUrlErrors();
+    void trustedProxies_data();
+    void trustedProxies();
+    void iamCredentials();
+    void missingEnvFile_data();
+    void missingEnvFile();
+    void sources();
     void describeMasksSecrets();
+    void defaultsHelper();
+    void everySettingDocumented_data();
     void everySettingDocumented();
 };
 
@@ -63,6 +79,22 @@ void tst_Config::defaults()
     QCOMPARE(c.webhookBaseUrl, QUrl(u"https://flex.example.com"_s));
     QCOMPARE(c.restUsername(), c.accountSid);
     QCOMPARE(c.restPassword(), c.authToken);
+    QCOMPARE(c.iamUsername(), c.accountSid);
+    QCOMPARE(c.iamPassword(), c.authToken);
+    QCOMPARE(c.authRatePerAddress, 30);
+    QCOMPARE(c.maxConnectionsPerAddress, 1000);
+    QVERIFY(c.trustedProxies.isEmpty());
+    QVERIFY(!c.redis.enabled);
+    QCOMPARE(c.redisKeyPrefix, u"flex-backend:"_s);
+    QVERIFY2(c.instanceId.endsWith(u'-' + QString::number(QCoreApplication::applicationPid())),
+             qPrintable(c.instanceId));
+    QCOMPARE(c.idleTimeout, std::chrono::seconds(60));
+    QCOMPARE(c.wsPingInterval, std::chrono::seconds(30));
+    QCOMPARE(c.twilioRetryBaseDelay, std::chrono::milliseconds(250));
+    QCOMPARE(c.twilioRetryMaxDelay, std::chrono::milliseconds(8000));
+    QCOMPARE(c.dialMaxHeldCallbacks, 10000);
+    QCOMPARE(c.sourceOf(u"PORT"_s), Source::Default);
+    QCOMPARE(c.sourceOf(u"TWILIO_ACCOUNT_SID"_s), Source::Environment);
 }
 
 void tst_Config::faulty_data()
@@ -129,6 +161,29 @@ void tst_Config::faulty_data()
     QTest::newRow("tls half") << u"TLS_CERT_FILE"_s << u"/x.pem"_s << u"TLS_KEY_FILE"_s
                               << u"go together"_s;
     QTest::newRow("region") << u"TWILIO_REGION"_s << u"ie1/"_s << u"TWILIO_REGION"_s << u"region"_s;
+    QTest::newRow("iam key alone") << u"TWILIO_IAM_API_KEY"_s
+                                   << u"SK0123456789abcdef0123456789abcdef"_s
+                                   << u"TWILIO_IAM_API_SECRET"_s << u"go together"_s;
+    QTest::newRow("iam key malformed") << u"TWILIO_IAM_API_KEY"_s << u"AK123"_s
+                                       << u"TWILIO_IAM_API_KEY"_s << u"SK followed"_s;
+    QTest::newRow("iam secret alone") << u"TWILIO_IAM_API_SECRET"_s << u"s3cret-value"_s
+                                      << u"TWILIO_IAM_API_KEY"_s << u"go together"_s;
+    QTest::newRow("auth rate zero") << u"AUTH_RATE_PER_ADDRESS"_s << u"0"_s
+                                    << u"AUTH_RATE_PER_ADDRESS"_s << u"1 to 1000000"_s;
+    QTest::newRow("per address text") << u"MAX_CONNECTIONS_PER_ADDRESS"_s << u"many"_s
+                                      << u"MAX_CONNECTIONS_PER_ADDRESS"_s << u"whole number"_s;
+    QTest::newRow("proxy name") << u"TRUSTED_PROXIES"_s << u"10.0.0.1,proxy.local"_s
+                                << u"TRUSTED_PROXIES"_s << u"proxy.local"_s;
+    QTest::newRow("proxy prefix") << u"TRUSTED_PROXIES"_s << u"10.0.0.0/33"_s
+                                  << u"TRUSTED_PROXIES"_s << u"CIDR"_s;
+    QTest::newRow("instance id") << u"INSTANCE_ID"_s << u"a b"_s << u"INSTANCE_ID"_s
+                                 << u"letters, digits"_s;
+    QTest::newRow("key prefix space") << u"REDIS_KEY_PREFIX"_s << u"flex backend:"_s
+                                      << u"REDIS_KEY_PREFIX"_s << u"without spaces"_s;
+    QTest::newRow("idle timeout") << u"HTTP_IDLE_TIMEOUT"_s << u"0"_s << u"HTTP_IDLE_TIMEOUT"_s
+                                  << u"1 to 3600"_s;
+    QTest::newRow("retry delay") << u"TWILIO_RETRY_BASE_DELAY_MS"_s << u"-1"_s
+                                 << u"TWILIO_RETRY_BASE_DELAY_MS"_s << u"1 to 60000"_s;
 }
 
 void tst_Config::faulty()
@@ -201,10 +256,10 @@ void tst_Config::externalHost()
 
 void tst_Config::devModeNeedsNoAccount()
 {
-    const LoadResult r = ConfigLoader::build({}, true);
+    const LoadResult r = ConfigLoader::build(Values{}, true);
     QVERIFY2(r.ok(), qPrintable(r.error ? r.error->toString() : QString()));
     QCOMPARE(r.config->bindAddress, QHostAddress(QHostAddress::LocalHost));
-    const LoadResult bound = ConfigLoader::build({{u"BIND_ADDRESS"_s, u"0.0.0.0"_s}}, true);
+    const LoadResult bound = ConfigLoader::build(Values{{u"BIND_ADDRESS"_s, u"0.0.0.0"_s}}, true);
     QCOMPARE(bound.config->bindAddress, QHostAddress(u"0.0.0.0"_s));
 }
 
@@ -264,8 +319,14 @@ void tst_Config::hosts_data()
                                      << u"taskrouter.dublin.ie1.twilio.com"_s;
     QTest::newRow("edge alone") << QString() << u"sydney"_s << u"api.sydney.us1.twilio.com"_s
                                 << u"taskrouter.sydney.us1.twilio.com"_s;
-    QTest::newRow("region alone") << u"au1"_s << QString() << u"api.au1.twilio.com"_s
-                                  << u"taskrouter.au1.twilio.com"_s;
+    QTest::newRow("au1 sydney") << u"au1"_s << u"sydney"_s << u"api.sydney.au1.twilio.com"_s
+                                << u"taskrouter.sydney.au1.twilio.com"_s;
+    QTest::newRow("us1 alone") << u"us1"_s << QString() << u"api.twilio.com"_s
+                               << u"taskrouter.twilio.com"_s;
+    QTest::newRow("us1 ashburn") << u"us1"_s << u"ashburn"_s << u"api.ashburn.us1.twilio.com"_s
+                                 << u"taskrouter.ashburn.us1.twilio.com"_s;
+    QTest::newRow("upper case") << u"IE1"_s << u"Dublin"_s << u"api.dublin.ie1.twilio.com"_s
+                                << u"taskrouter.dublin.ie1.twilio.com"_s;
 }
 
 void tst_Config::hosts()
@@ -278,10 +339,12 @@ void tst_Config::hosts()
     values.insert(u"TWILIO_REGION"_s, region);
     values.insert(u"TWILIO_EDGE"_s, edge);
     const LoadResult r = ConfigLoader::build(values, false);
-    QVERIFY(r.ok());
+    QVERIFY2(r.ok(), qPrintable(r.error ? r.error->toString() : QString()));
     QCOMPARE(r.config->apiUrl.host(), api);
     QCOMPARE(r.config->taskrouterUrl.host(), taskrouter);
     QCOMPARE(r.config->apiUrl.scheme(), u"https"_s);
+    // Token validation is never regionalised (as the official validator).
+    QCOMPARE(r.config->iamUrl, QUrl(u"https://iam.twilio.com"_s));
 
     // An explicit base URL wins over region naming.
     values.insert(u"TWILIO_API_URL"_s, u"http://127.0.0.1:9/"_s);
@@ -289,31 +352,284 @@ void tst_Config::hosts()
     QCOMPARE(overridden.config->apiUrl, QUrl(u"http://127.0.0.1:9"_s));
 }
 
+void tst_Config::regionErrors_data()
+{
+    QTest::addColumn<QString>("region");
+    QTest::addColumn<QString>("edge");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("ie1 alone") << u"ie1"_s << QString() << u"add TWILIO_EDGE=dublin"_s;
+    QTest::newRow("au1 alone") << u"au1"_s << QString() << u"add TWILIO_EDGE=sydney"_s;
+    QTest::newRow("retired region") << u"de1"_s << u"frankfurt"_s << u"us1, ie1 and au1"_s;
+    QTest::newRow("us2") << u"us2"_s << QString() << u"us1, ie1 and au1"_s;
+}
+
+void tst_Config::regionErrors()
+{
+    QFETCH(QString, region);
+    QFETCH(QString, edge);
+    QFETCH(QString, says);
+    Values values = validValues();
+    values.insert(u"TWILIO_REGION"_s, region);
+    values.insert(u"TWILIO_EDGE"_s, edge);
+    const LoadResult r = ConfigLoader::build(values, false);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->variable, u"TWILIO_REGION"_s);
+    QVERIFY2(r.error->message.contains(says), qPrintable(r.error->toString()));
+}
+
+void tst_Config::redisUrl_data()
+{
+    using T = RedisEndpoint::Transport;
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<int>("transport");
+    QTest::addColumn<QString>("host"); // or socket path
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<int>("db");
+    QTest::newRow("host") << u"redis://cache"_s << int(T::Tcp) << u"cache"_s << 6379 << QString()
+                          << QString() << 0;
+    QTest::newRow("port db") << u"redis://10.0.0.5:6380/3"_s << int(T::Tcp) << u"10.0.0.5"_s
+                             << 6380 << QString() << QString() << 3;
+    QTest::newRow("password") << u"redis://:s3cr%40t@cache/"_s << int(T::Tcp) << u"cache"_s
+                              << 6379 << QString() << u"s3cr@t"_s << 0;
+    QTest::newRow("user password") << u"redis://flex:pw@cache:7000"_s << int(T::Tcp) << u"cache"_s
+                                   << 7000 << u"flex"_s << u"pw"_s << 0;
+    QTest::newRow("tls") << u"rediss://cache.example:6380/1"_s << int(T::Tls)
+                         << u"cache.example"_s << 6380 << QString() << QString() << 1;
+    QTest::newRow("ipv6") << u"redis://[::1]:6379"_s << int(T::Tcp) << u"::1"_s << 6379
+                          << QString() << QString() << 0;
+    QTest::newRow("unix") << u"unix:///run/redis/redis.sock"_s << int(T::Unix)
+                          << u"/run/redis/redis.sock"_s << 0 << QString() << QString() << 0;
+    QTest::newRow("unix db password") << u"unix://:pw@/run/redis.sock?db=2"_s << int(T::Unix)
+                                      << u"/run/redis.sock"_s << 0 << QString() << u"pw"_s << 2;
+}
+
+void tst_Config::redisUrl()
+{
+    QFETCH(QString, url);
+    QFETCH(int, transport);
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+    QFETCH(int, db);
+    Values values = validValues();
+    values.insert(u"REDIS_URL"_s, url);
+    const LoadResult r = ConfigLoader::build(values, false);
+    QVERIFY2(r.ok(), qPrintable(r.error ? r.error->toString() : QString()));
+    const RedisEndpoint &redis = r.config->redis;
+    QVERIFY(redis.enabled);
+    QCOMPARE(int(redis.transport), transport);
+    QCOMPARE(redis.transport == RedisEndpoint::Transport::Unix ? redis.socketPath : redis.host,
+             host);
+    QCOMPARE(int(redis.port), port);
+    QCOMPARE(redis.user, user);
+    QCOMPARE(redis.password, password);
+    QCOMPARE(redis.db, db);
+    const QString shown = ConfigLoader::describe(*r.config).join(u'\n');
+    if (!password.isEmpty()) {
+        QVERIFY2(!shown.contains(password), "the Redis password is shown");
+        QVERIFY(shown.contains(u":***@"_s));
+    }
+}
+
+void tst_Config::redisUrlErrors_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("http") << u"http://user:hunter2x@cache:6379"_s << u"must be redis://"_s;
+    QTest::newRow("no scheme") << u"cache:6379"_s << u"must be redis://"_s;
+    QTest::newRow("no host") << u"redis://:hunter2x@/0"_s << u"host is missing"_s;
+    QTest::newRow("bad port") << u"redis://:hunter2x@cache:99999"_s << u"must be redis://"_s;
+    QTest::newRow("port zero") << u"redis://:hunter2x@cache:0"_s << u"port 0"_s;
+    QTest::newRow("bad db") << u"redis://:hunter2x@cache/zero"_s << u"database"_s;
+    QTest::newRow("query") << u"redis://:hunter2x@cache/0?db=1"_s << u"database"_s;
+    QTest::newRow("unix relative") << u"unix://hunter2x@host/x.sock"_s << u"absolute"_s;
+    QTest::newRow("unix bad db") << u"unix:///x.sock?db=x"_s << u"database"_s;
+    QTest::newRow("unescaped at") << u"redis://:hun@ter2x@cache"_s << u"must be redis://"_s;
+}
+
+void tst_Config::redisUrlErrors()
+{
+    QFETCH(QString, url);
+    QFETCH(QString, says);
+    Values values = validValues();
+    values.insert(u"REDIS_URL"_s, url);
+    const LoadResult r = ConfigLoader::build(values, false);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->variable, u"REDIS_URL"_s);
+    QVERIFY2(r.error->message.contains(says), qPrintable(r.error->message));
+    QVERIFY2(!r.error->toString().contains(u"hunter2x"_s) && !r.error->toString().contains(u"ter2x"_s),
+             "the error repeats the password");
+}
+
+void tst_Config::trustedProxies_data()
+{
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("shown");
+    QTest::newRow("empty") << QString() << QString();
+    QTest::newRow("one address") << u"127.0.0.1"_s << u"127.0.0.1/32"_s;
+    QTest::newRow("cidr and v6") << u" 10.0.0.0/8 , ::1 "_s << u"10.0.0.0/8,::1/128"_s;
+    QTest::newRow("host bits dropped") << u"192.168.1.7/16"_s << u"192.168.0.0/16"_s;
+    QTest::newRow("duplicate") << u"10.1.1.1,10.1.1.1"_s << u"10.1.1.1/32"_s;
+}
+
+void tst_Config::trustedProxies()
+{
+    QFETCH(QString, value);
+    QFETCH(QString, shown);
+    Values values = validValues();
+    values.insert(u"TRUSTED_PROXIES"_s, value);
+    const LoadResult r = ConfigLoader::build(values, false);
+    QVERIFY2(r.ok(), qPrintable(r.error ? r.error->toString() : QString()));
+    QStringList items;
+    for (const auto &[address, prefix] : r.config->trustedProxies)
+        items << address.toString() + u'/' + QString::number(prefix);
+    QCOMPARE(items.join(u','), shown);
+    if (!value.isEmpty())
+        QVERIFY(r.config->trustedProxies.first().first.protocol() !=
+                QAbstractSocket::UnknownNetworkLayerProtocol);
+}
+
+void tst_Config::iamCredentials()
+{
+    Values values = validValues();
+    values.insert(u"TWILIO_API_KEY"_s, u"SK11111111111111111111111111111111"_s);
+    values.insert(u"TWILIO_API_SECRET"_s, u"rest-secret-123456"_s);
+    values.insert(u"TWILIO_IAM_API_KEY"_s, u"SK22222222222222222222222222222222"_s);
+    values.insert(u"TWILIO_IAM_API_SECRET"_s, u"iam-secret-123456"_s);
+    const LoadResult r = ConfigLoader::build(values, false);
+    QVERIFY2(r.ok(), qPrintable(r.error ? r.error->toString() : QString()));
+    QCOMPARE(r.config->restUsername(), u"SK11111111111111111111111111111111"_s);
+    QCOMPARE(r.config->iamUsername(), u"SK22222222222222222222222222222222"_s);
+    QCOMPARE(r.config->iamPassword(), u"iam-secret-123456"_s);
+}
+
+void tst_Config::missingEnvFile_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("missing") << u"/nonexistent/flex-backend.env"_s << u"does not exist"_s;
+    QTest::newRow("directory") << u"/"_s << u"not a file"_s;
+}
+
+void tst_Config::missingEnvFile()
+{
+    QFETCH(QString, path);
+    QFETCH(QString, says);
+    LoadRequest request;
+    request.envFile = path;
+    request.commandLine = validValues();
+    const LoadResult r = ConfigLoader::load(request);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->variable, u"--env-file"_s);
+    QVERIFY2(r.error->message.contains(says), qPrintable(r.error->toString()));
+}
+
+void tst_Config::sources()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QFile file(dir.filePath(u"test.env"_s));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("PORT=4100\nMAX_CONNECTIONS=500\nLOG_FORMAT=json\n");
+    file.close();
+    qputenv("MAX_CONNECTIONS", "600");
+    qputenv("LOG_FORMAT", "text");
+    LoadRequest request;
+    request.envFile = file.fileName();
+    request.commandLine = validValues();
+    request.commandLine.insert(u"LOG_FORMAT"_s, u"json"_s);
+    const LoadResult r = ConfigLoader::load(request);
+    qunsetenv("MAX_CONNECTIONS");
+    qunsetenv("LOG_FORMAT");
+    QVERIFY2(r.ok(), qPrintable(r.error ? r.error->toString() : QString()));
+    const Config &c = *r.config;
+    QCOMPARE(c.port, 4100);
+    QCOMPARE(c.sourceOf(u"PORT"_s), Source::EnvFile);
+    QCOMPARE(c.maxConnections, 600);
+    QCOMPARE(c.sourceOf(u"MAX_CONNECTIONS"_s), Source::Environment);
+    QCOMPARE(c.logFormat, u"json"_s);
+    QCOMPARE(c.sourceOf(u"LOG_FORMAT"_s), Source::CommandLine);
+    QCOMPARE(c.sourceOf(u"HTTP_HEAD_TIMEOUT"_s), Source::Default);
+    QCOMPARE(c.envFile, file.fileName());
+    const QStringList lines = ConfigLoader::describe(c);
+    QVERIFY(lines.contains(u"PORT=4100 (env file)"_s));
+    QVERIFY(lines.contains(u"MAX_CONNECTIONS=600 (environment)"_s));
+    QVERIFY(lines.contains(u"LOG_FORMAT=json (command line)"_s));
+    QVERIFY(lines.contains(u"HTTP_HEAD_TIMEOUT=10 (default)"_s));
+}
+
 void tst_Config::describeMasksSecrets()
 {
     Values values = validValues();
     values.insert(u"TWILIO_API_KEY"_s, u"SK0123456789abcdef0123456789abcdef"_s);
     values.insert(u"TWILIO_API_SECRET"_s, u"api-secret-value-123456"_s);
+    values.insert(u"TWILIO_IAM_API_KEY"_s, u"SK1123456789abcdef0123456789abcdef"_s);
+    values.insert(u"TWILIO_IAM_API_SECRET"_s, u"iam-secret-value-123456"_s);
     values.insert(u"METRICS_TOKEN"_s, u"metrics-token-value-123456"_s);
+    values.insert(u"REDIS_URL"_s, u"rediss://flex:redis-password-123456@cache:6380/2"_s);
     const LoadResult r = ConfigLoader::build(values, false);
-    QVERIFY(r.ok());
+    QVERIFY2(r.ok(), qPrintable(r.error ? r.error->toString() : QString()));
     QCOMPARE(r.config->restUsername(), values.value(u"TWILIO_API_KEY"_s));
-    const QString text = ConfigLoader::describe(*r.config).join(u'\n');
+    const QStringList lines = ConfigLoader::describe(*r.config);
+    const QString text = lines.join(u'\n');
     QVERIFY(text.contains(u"TWILIO_ACCOUNT_SID=AC0123"_s));
+    QVERIFY(lines.contains(u"TWILIO_AUTH_TOKEN=(set) (environment)"_s));
+    QVERIFY(lines.contains(u"REDIS_URL=rediss://flex:***@cache:6380/2 (environment)"_s));
+    QVERIFY(text.contains(u"Voice API base URL: https://api.twilio.com"_s));
+    QVERIFY(text.contains(u"TaskRouter base URL: https://taskrouter.twilio.com"_s));
+    QVERIFY(text.contains(u"IAM (Flex token validation) base URL: https://iam.twilio.com"_s));
     for (const QString &secret :
          {values.value(u"TWILIO_AUTH_TOKEN"_s), values.value(u"TWILIO_API_SECRET"_s),
-          values.value(u"METRICS_TOKEN"_s)})
+          values.value(u"TWILIO_IAM_API_SECRET"_s), values.value(u"METRICS_TOKEN"_s),
+          u"redis-password-123456"_s})
         QVERIFY2(!text.contains(secret), "a secret appears in the effective configuration");
+    // One line per setting, then the derived URLs.
+    QCOMPARE(lines.size(), settingTable().size() + 3);
+}
+
+void tst_Config::defaultsHelper()
+{
+    const Config c = Config::defaults();
+    QVERIFY(!c.devMode);
+    QCOMPARE(c.statsChannels, QStringList({u"all"_s, u"voice"_s, u"chat"_s, u"video"_s}));
+    QCOMPARE(c.slaThresholds, QList<int>({30, 60, 120}));
+    QCOMPARE(c.tokenCacheTtl, std::chrono::seconds(300));
+    QCOMPARE(c.maxConnections, 10000);
+    QVERIFY(c.statsTimeZone.isValid());
+}
+
+void tst_Config::everySettingDocumented_data()
+{
+    // Each row's name and default, as the table has them.
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("pattern"); // %1: the variable, %2: its default
+    QTest::addColumn<QString>("noDefault");
+    QTest::newRow("README table") << u"README.md"_s << u"^\\| `%1` \\| %2 \\|"_s << u"—"_s;
+    QTest::newRow("packaged env file")
+        << u"packaging/flex-backend.env"_s << u"^#%1=%2$"_s << QString();
 }
 
 void tst_Config::everySettingDocumented()
 {
-    QFile readme(qEnvironmentVariable("FLEX_SOURCE_DIR") + u"/README.md"_s);
-    QVERIFY2(readme.open(QIODevice::ReadOnly), "README.md not found (FLEX_SOURCE_DIR)");
-    const QByteArray text = readme.readAll();
-    for (const SettingInfo &s : ConfigLoader::settings())
-        QVERIFY2(text.contains(QByteArray("`" + s.env.toUtf8() + "`")),
-                 qPrintable(s.env + u" is not in README.md's configuration table"_s));
+    QFETCH(QString, file);
+    QFETCH(QString, pattern);
+    QFETCH(QString, noDefault);
+    QFile doc(qEnvironmentVariable("FLEX_SOURCE_DIR") + u'/' + file);
+    QVERIFY2(doc.open(QIODevice::ReadOnly), qPrintable(file + u" not found (FLEX_SOURCE_DIR)"_s));
+    const QString text = QString::fromUtf8(doc.readAll());
+    for (const Setting &s : settingTable()) {
+        QString shownDefault = s.defaultValue.isEmpty() ? noDefault : s.defaultValue;
+        if (!s.defaultValue.isEmpty() && !noDefault.isEmpty())
+            shownDefault = u'`' + shownDefault + u'`';
+        const QRegularExpression row(
+            pattern.arg(s.env, QRegularExpression::escape(shownDefault)),
+            QRegularExpression::MultilineOption);
+        QVERIFY2(row.match(text).hasMatch(),
+                 qPrintable(s.env + u" (default \""_s + s.defaultValue + u"\") is not in "_s + file));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_Config)

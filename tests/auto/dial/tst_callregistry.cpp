@@ -195,6 +195,8 @@ void tst_CallRegistry::heldCallbacksExpire()
 void tst_CallRegistry::holdingIsBounded()
 {
     CallRegistry::Settings s;
+    s.ttl = 60s;
+    s.holdTime = 5s;
     s.maxHeld = 3;
     m_registry->configure(s);
     for (int i = 0; i < 3; ++i)

@@ -2,6 +2,7 @@
 // today's start in a zone, snapshot rules, the subscription filter, and the
 // poller against the in-process emulator with an injectable clock (midnight
 // rollover in a non-UTC zone, requests per cycle).
+#include "config/config.h"
 #include "emulator/twilioemulator.h"
 #include "stats/snapshotbuilder.h"
 #include "stats/statsclock.h"
@@ -322,7 +323,7 @@ void tst_StatsUnit::pollerMidnightRolloverNewYork()
     QDateTime fakeNow = todayMidnight.addSecs(-2);
     stats::StatsPoller poller(client, stats::StatsClock([&fakeNow] { return fakeNow; }));
 
-    stats::StatsSettings s;
+    stats::StatsSettings s = stats::StatsSettings::fromConfig(flex::config::Config::defaults());
     s.taskrouterUrl = emu.baseUrl();
     s.workspaceSid = config.workspaceSid;
     s.realtimeInterval = std::chrono::seconds(1);
@@ -396,12 +397,13 @@ void tst_StatsUnit::pollerRequestsPerCycleAt100Queues()
     twilio::TwilioClient client;
     client.setCredentials(config.accountSid, config.authToken);
     stats::StatsPoller poller(client);
-    stats::StatsSettings s;
+    stats::StatsSettings s = stats::StatsSettings::fromConfig(flex::config::Config::defaults());
     s.taskrouterUrl = emu.baseUrl();
     s.workspaceSid = config.workspaceSid;
     s.realtimeInterval = std::chrono::seconds(1);
     s.cumulativeInterval = std::chrono::seconds(3600);
     s.channels = {u"all"_s, u"voice"_s, u"chat"_s, u"video"_s};
+    s.timeZone = QTimeZone::utc();
     poller.configure(s);
     QList<stats::CycleReport> reports;
     qsizetype first = -1;

@@ -446,7 +446,7 @@ void tst_TwilioClient::delayFor()
     QFETCH(int, retry);
     QFETCH(double, jitter);
     QFETCH(qint64, expectedMs);
-    const RetryPolicy policy; // defaults: 250 ms base, 8 s cap
+    const RetryPolicy policy{3, 250ms, 8000ms}; // 250 ms base, 8 s cap
     const milliseconds delay = policy.delayFor(retry, std::nullopt, jitter);
     QCOMPARE(delay.count(), expectedMs);
     QVERIFY(delay <=
@@ -455,7 +455,7 @@ void tst_TwilioClient::delayFor()
 
 void tst_TwilioClient::retryAfterOverride()
 {
-    const RetryPolicy policy;
+    const RetryPolicy policy{3, 250ms, 8000ms};
     QCOMPARE(policy.delayFor(1, 2000ms, 0.0), 2000ms);
     QCOMPARE(policy.delayFor(5, 2000ms, 0.999), 2000ms);
     QCOMPARE(policy.delayFor(1, 0ms, 0.5), 0ms);
