@@ -147,9 +147,7 @@ void Application::onReload()
         qCWarning(lcApp).noquote() << "reload refused, the old configuration stays:"
                                    << next.error->toString();
     } else {
-        config::Config candidate = *next.config;
-        if (m_dev)
-            candidate.webhookBaseUrl = m_service->config().webhookBaseUrl;
+        const config::Config &candidate = *next.config;
         if (!m_service->reload(candidate, &reloadError)) {
             qCWarning(lcApp).noquote()
                 << "reload refused, the old configuration stays:" << reloadError;

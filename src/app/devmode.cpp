@@ -59,8 +59,8 @@ config::Values DevMode::overrides() const
 
 config::Values DevMode::fallbacks() const
 {
-    // EXTERNAL_HOST gets the service's port once it listens (see Service).
-    return {{QString(config::names::ExternalHost), u"http://127.0.0.1"_s},
+    // Port 0: the service puts in the port it listens on.
+    return {{QString(config::names::ExternalHost), u"http://127.0.0.1:0"_s},
             {QString(config::names::StateDir), u"state-dev"_s}};
 }
 

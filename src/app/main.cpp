@@ -11,7 +11,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"flex-backend"_s);
-    QCoreApplication::setApplicationVersion(QStringLiteral(FLEX_VERSION));
+    QCoreApplication::setApplicationVersion(u"" FLEX_VERSION ""_s);
 
     const flex::app::CommandLine cli =
         flex::app::parseCommandLine(QCoreApplication::arguments());

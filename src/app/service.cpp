@@ -50,6 +50,9 @@ server::FlexTokenValidator::Settings validatorSettings(const config::Config &c)
     server::FlexTokenValidator::Settings s;
     s.iamBaseUrl = c.iamUrl;
     s.accountSid = c.accountSid;
+    // TWILIO_IAM_API_KEY/_SECRET, else the account SID and auth token.
+    s.username = c.iamUsername();
+    s.password = c.iamPassword();
     s.positiveTtl = c.tokenCacheTtl;
     s.negativeTtl = c.tokenNegativeCacheTtl;
     s.maxEntries = c.tokenCacheSize;
@@ -143,8 +146,6 @@ void Service::applyRuntimeSettings()
 {
     const config::Config &c = m_config;
     m_rest->setCredentials(c.restUsername(), c.restPassword());
-    // Flex token validation on iam.twilio.com: TWILIO_IAM_API_KEY, else the account's own.
-    m_iam->setCredentials(c.iamUsername(), c.iamPassword());
     for (twilio::TwilioClient *client : {m_rest, m_iam}) {
         client->setMaxInFlight(c.twilioMaxInFlight);
         client->setDefaultTimeout(c.twilioRequestTimeout);
@@ -181,9 +182,11 @@ std::optional<StartupError> Service::start()
                                          .arg(m_config.bindAddress.toString())
                                          .arg(m_config.port)
                                          .arg(listenError));
-    // Dev mode picks EXTERNAL_HOST itself: the webhooks need the real port.
-    if (m_config.sourceOf(QString(config::names::ExternalHost)) == config::Source::DevMode)
-        setWebhookBaseUrl(QUrl(u"http://127.0.0.1:"_s + QString::number(port())));
+    // EXTERNAL_HOST with port 0 (dev mode, tests with PORT=0) names the port bound.
+    if (m_config.webhookBaseUrl.port() == 0) {
+        resolveWebhookPort(m_config);
+        applyRuntimeSettings();
+    }
     return std::nullopt;
 }
 
@@ -208,6 +211,7 @@ bool Service::reload(const config::Config &next, QString *error)
             return false;
     }
     m_config = next;
+    resolveWebhookPort(m_config);
     applyRuntimeSettings();
     if (tls)
         m_frontDoor->setTlsConfiguration(*tls);
@@ -243,11 +247,10 @@ void Service::shutdown(std::function<void()> done)
     poll->start();
 }
 
-void Service::setWebhookBaseUrl(const QUrl &url)
+void Service::resolveWebhookPort(config::Config &config) const
 {
-    m_config.webhookBaseUrl = url;
-    m_config.externalHost = url.toString();
-    applyRuntimeSettings();
+    if (config.webhookBaseUrl.port() == 0)
+        config.webhookBaseUrl.setPort(port());
 }
 
 quint16 Service::port() const

@@ -55,7 +55,7 @@ public:
 
 private:
     void applyRuntimeSettings();
-    void setWebhookBaseUrl(const QUrl &url);
+    void resolveWebhookPort(config::Config &config) const;
 
     config::Config m_config;
     std::unique_ptr<QHttpServer> m_http;

@@ -229,7 +229,8 @@ QStringList ConfigLoader::describe(const Config &c)
     for (const Setting &setting : settingTable())
         lines << u"%1=%2 (%3)"_s.arg(setting.env, shownValue(setting, c),
                                      sourceName(c.sourceOf(setting.env)));
-    lines << u"Voice API base URL: "_s + c.apiUrl.toString()
+    lines << u"Webhook base URL: "_s + c.webhookBaseUrl.toString()
+          << u"Voice API base URL: "_s + c.apiUrl.toString()
           << u"TaskRouter base URL: "_s + c.taskrouterUrl.toString()
           << u"IAM (Flex token validation) base URL: "_s + c.iamUrl.toString();
     if (!c.envFile.isEmpty())

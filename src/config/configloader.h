@@ -16,7 +16,11 @@ struct ConfigError
 {
     QString variable;
     QString message;
-    QString toString() const { return variable + QStringLiteral(": ") + message; }
+    QString toString() const
+    {
+        using namespace Qt::StringLiterals;
+        return variable + u": "_s + message;
+    }
 };
 
 struct LoadResult

@@ -155,7 +155,7 @@ QList<Setting> makeTable()
         {QString(names::IamApiSecret), {}, u"Secret of TWILIO_IAM_API_KEY."_s, text(&Config::iamApiSecret), Secret},
         {u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, {}, u"TaskRouter workflow (WW...) outbound calls are enqueued to. Required."_s, sid(&Config::outboundWorkflowSid, "WW"_L1), Required},
         {u"TWILIO_FLEX_WORKSPACE_SID"_s, {}, u"TaskRouter workspace (WS...) whose queues are reported. Required."_s, sid(&Config::workspaceSid, "WS"_L1), Required | NeedsRestart},
-        {QString(names::ExternalHost), {}, u"Public host[:port] Twilio reaches the webhooks at; https is implied (http://host:port for local setups). Part of every webhook signature. Required."_s, externalHost(), Required},
+        {QString(names::ExternalHost), {}, u"Public host[:port] Twilio reaches the webhooks at; https is implied (http://host:port for local setups). Part of every webhook signature; port 0 stands for the port listened on (PORT=0). Required."_s, externalHost(), Required},
         {QString(names::Region), {}, u"Home region of the account: us1, ie1 or au1; needs TWILIO_EDGE (ie1: dublin, au1: sydney). Unset or us1 alone: api.twilio.com."_s, region()},
         {QString(names::Edge), {}, u"Twilio edge location, e.g. dublin; alone it means that edge with us1."_s, edge()},
         {u"TWILIO_API_URL"_s, {}, u"Override for the Voice API base URL (tests, dev mode)."_s, url(&Config::apiUrl)},

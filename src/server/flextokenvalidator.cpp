@@ -72,6 +72,7 @@ FlexTokenValidator::FlexTokenValidator(twilio::TwilioClient &iamClient, QObject 
 void FlexTokenValidator::configure(const Settings &settings)
 {
     m_settings = settings;
+    m_client.setCredentials(settings.username, settings.password);
 }
 
 void FlexTokenValidator::clearCache()

@@ -43,6 +43,8 @@ public:
         // Every field is filled from config::Config (src/app/service.cpp).
         QUrl iamBaseUrl;
         QString accountSid;
+        QString username; // basic auth on iam.twilio.com: API key SID or account SID
+        QString password; // its secret or the auth token
         std::chrono::seconds positiveTtl{};
         std::chrono::seconds negativeTtl{};
         int maxEntries{};

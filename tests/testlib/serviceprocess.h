@@ -54,7 +54,8 @@ private:
     QUrl m_url;
 };
 
-// A free TCP port on 127.0.0.1 (bound and released; tiny race, fine for tests).
+// A free TCP port on 127.0.0.1, bound and released: another process may take
+// it before it is used. Prefer PORT=0 and port() (TestEnvironment does).
 quint16 freeLoopbackPort();
 
 } // namespace flex::testing

@@ -32,13 +32,15 @@ TestEnvironment::TestEnvironment(const emulator::EmulatorConfig &config)
     QTemporaryDir dir;
     dir.setAutoRemove(false);
     m_stateDir = dir.path();
-    m_port = freeLoopbackPort();
     const QList<QPair<QString, QString>> settings = m_emulator->serviceSettings();
     for (const auto &[key, value] : settings)
         m_service.setEnv(key, value);
-    m_service.setEnv(u"EXTERNAL_HOST"_s, u"http://127.0.0.1:"_s + QString::number(m_port));
+    // The service binds a free port itself and reports it ("listening on"):
+    // no port is probed and released first, so no other process can take it
+    // in between. EXTERNAL_HOST's port 0 stands for the port bound.
+    m_service.setEnv(u"EXTERNAL_HOST"_s, u"http://127.0.0.1:0"_s);
     m_service.setEnv(u"BIND_ADDRESS"_s, u"127.0.0.1"_s);
-    m_service.setEnv(u"PORT"_s, QString::number(m_port));
+    m_service.setEnv(u"PORT"_s, u"0"_s);
     m_service.setEnv(u"STATE_DIR"_s, m_stateDir);
     m_service.setEnv(u"STATS_TIMEZONE"_s, u"UTC"_s);
     m_service.setEnv(u"LOG_LEVEL"_s, u"info"_s);
@@ -53,7 +55,14 @@ TestEnvironment::~TestEnvironment()
 
 bool TestEnvironment::startService(const QStringList &arguments)
 {
-    return m_service.start(arguments);
+    if (!m_service.start(arguments))
+        return false;
+    // A restart (service().start() again) keeps the port: Twilio's callbacks
+    // for calls in flight go to the URLs given before.
+    const QString port = QString::number(m_service.port());
+    m_service.setEnv(u"PORT"_s, port);
+    m_service.setEnv(u"EXTERNAL_HOST"_s, u"http://127.0.0.1:"_s + port);
+    return true;
 }
 
 WsClient::WsClient()

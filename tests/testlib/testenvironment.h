@@ -29,8 +29,9 @@ public:
     emulator::TwilioEmulator &emulator() { return *m_emulator; }
     ServiceProcess &service() { return m_service; }
 
-    // Environment for the service (emulator URLs, SIDs, EXTERNAL_HOST on the
-    // chosen port, a fresh STATE_DIR); change before startService().
+    // Environment for the service (emulator URLs, SIDs, PORT=0 with
+    // EXTERNAL_HOST on the port bound, a fresh STATE_DIR); change before
+    // startService().
     void setEnv(const QString &name, const QString &value) { m_service.setEnv(name, value); }
     bool startService(const QStringList &arguments = {});
 
@@ -38,13 +39,12 @@ public:
     static QString otherAgentToken() { return QStringLiteral("test-token-bob-0123456789"); }
     static QString supervisorToken() { return QStringLiteral("test-token-sam-0123456789"); }
     QString stateDir() const { return m_stateDir; }
-    quint16 servicePort() const { return m_port; }
+    quint16 servicePort() const { return m_service.port(); } // once started
 
 private:
     std::unique_ptr<emulator::TwilioEmulator> m_emulator;
     ServiceProcess m_service;
     QString m_stateDir;
-    quint16 m_port = 0;
 };
 
 // A WebSocket client that records every text message it receives.

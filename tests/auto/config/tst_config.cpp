@@ -587,7 +587,7 @@ void tst_Config::describeMasksSecrets()
           u"redis-password-123456"_s})
         QVERIFY2(!text.contains(secret), "a secret appears in the effective configuration");
     // One line per setting, then the derived URLs.
-    QCOMPARE(lines.size(), settingTable().size() + 3);
+    QCOMPARE(lines.size(), settingTable().size() + 4);
 }
 
 void tst_Config::defaultsHelper()
