@@ -144,8 +144,8 @@ void Application::onReload()
     const config::LoadResult next = loadConfig();
     QString reloadError;
     if (!next.ok()) {
-        qCWarning(lcApp).noquote() << "reload refused, the old configuration stays:"
-                                   << next.error->toString();
+        qCWarning(lcApp).noquote()
+            << "reload refused, the old configuration stays:" << next.error->toString();
     } else {
         const config::Config &candidate = *next.config;
         if (!m_service->reload(candidate, &reloadError)) {

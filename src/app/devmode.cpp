@@ -37,7 +37,8 @@ std::optional<StartupError> DevMode::start()
     config.talkTime = std::chrono::seconds(20);
     m_emulator = new emulator::TwilioEmulator(config, this);
     if (!m_emulator->listen(QHostAddress::LocalHost, 0))
-        return StartupError::failure(u"the embedded Twilio emulator could not listen on 127.0.0.1"_s);
+        return StartupError::failure(
+            u"the embedded Twilio emulator could not listen on 127.0.0.1"_s);
     const QDateTime expires = QDateTime::currentDateTimeUtc().addDays(1);
     m_emulator->addToken(m_agentToken, u"alice"_s, {u"agent"_s}, expires);
     m_emulator->addToken(m_supervisorToken, u"sam"_s, {u"supervisor"_s, u"agent"_s}, expires);

@@ -13,8 +13,7 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(u"flex-backend"_s);
     QCoreApplication::setApplicationVersion(u"" FLEX_VERSION ""_s);
 
-    const flex::app::CommandLine cli =
-        flex::app::parseCommandLine(QCoreApplication::arguments());
+    const flex::app::CommandLine cli = flex::app::parseCommandLine(QCoreApplication::arguments());
     switch (cli.action) {
     case flex::app::CommandLine::Action::Help:
     case flex::app::CommandLine::Action::Version:
@@ -22,8 +21,7 @@ int main(int argc, char *argv[])
         return 0;
     case flex::app::CommandLine::Action::Error: {
         const flex::app::StartupError error{flex::app::StartupError::Kind::Usage, cli.text};
-        std::fputs((u"flex-backend: "_s + error.message + u'\n').toLocal8Bit().constData(),
-                   stderr);
+        std::fputs((u"flex-backend: "_s + error.message + u'\n').toLocal8Bit().constData(), stderr);
         return error.exitCode();
     }
     case flex::app::CommandLine::Action::Run:

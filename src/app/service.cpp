@@ -178,10 +178,10 @@ std::optional<StartupError> Service::start()
     }
     QString listenError;
     if (!m_frontDoor->listen(&listenError))
-        return StartupError::failure(u"cannot listen on %1:%2: %3"_s
-                                         .arg(m_config.bindAddress.toString())
-                                         .arg(m_config.port)
-                                         .arg(listenError));
+        return StartupError::failure(
+            u"cannot listen on %1:%2: %3"_s.arg(m_config.bindAddress.toString())
+                .arg(m_config.port)
+                .arg(listenError));
     // EXTERNAL_HOST with port 0 (dev mode, tests with PORT=0) names the port bound.
     if (m_config.webhookBaseUrl.port() == 0) {
         resolveWebhookPort(m_config);
@@ -195,13 +195,15 @@ bool Service::reload(const config::Config &next, QString *error)
     // Identity of the deployment and the listening socket need a restart.
     error->clear();
     for (const config::Setting &setting : config::settingTable()) {
-        if (setting.needsRestart() && setting.binding.show(next) != setting.binding.show(m_config)) {
+        if (setting.needsRestart() &&
+            setting.binding.show(next) != setting.binding.show(m_config)) {
             *error = setting.env + u" cannot change without a restart"_s;
             return false;
         }
     }
     if (next.tlsEnabled() != m_config.tlsEnabled()) {
-        *error = QString(config::names::TlsCertFile) + u" cannot be set or unset without a restart"_s;
+        *error =
+            QString(config::names::TlsCertFile) + u" cannot be set or unset without a restart"_s;
         return false;
     }
     std::optional<QSslConfiguration> tls;

@@ -11,8 +11,7 @@
 
 namespace flex::config::bind {
 
-template <typename T>
-using Member = T Config::*;
+template <typename T> using Member = T Config::*;
 
 Binding text(Member<QString> member);
 Binding lowerChoice(Member<QString> member, const QStringList &choices);
@@ -26,8 +25,7 @@ Binding list(Member<QStringList> member, const QRegularExpression &pattern, cons
 // "must be a whole number from min to max"; the error quotes at most 40 characters.
 QString parseInteger(const QString &text, qint64 min, qint64 max, qint64 *out);
 
-template <typename T>
-Binding integer(Member<T> member, qint64 min, qint64 max)
+template <typename T> Binding integer(Member<T> member, qint64 min, qint64 max)
 {
     return {[member, min, max](const QString &text, Config &c) {
                 qint64 value = 0;
@@ -55,14 +53,12 @@ Binding duration(Member<Stored> member, qint64 min, qint64 max)
             }};
 }
 
-template <typename Stored>
-Binding seconds(Member<Stored> member, qint64 min, qint64 max)
+template <typename Stored> Binding seconds(Member<Stored> member, qint64 min, qint64 max)
 {
     return duration<std::chrono::seconds>(member, min, max);
 }
 
-template <typename Stored>
-Binding milliseconds(Member<Stored> member, qint64 min, qint64 max)
+template <typename Stored> Binding milliseconds(Member<Stored> member, qint64 min, qint64 max)
 {
     return duration<std::chrono::milliseconds>(member, min, max);
 }

@@ -44,10 +44,10 @@ struct Config
 {
     // Twilio account (names as in the Node reference backend).
     QString accountSid;
-    QString authToken; // secret: signs webhooks, and REST auth without an API key
-    QString apiKey;    // optional REST credentials
-    QString apiSecret; // secret
-    QString iamApiKey; // optional credentials for Flex token validation on iam.twilio.com
+    QString authToken;    // secret: signs webhooks, and REST auth without an API key
+    QString apiKey;       // optional REST credentials
+    QString apiSecret;    // secret
+    QString iamApiKey;    // optional credentials for Flex token validation on iam.twilio.com
     QString iamApiSecret; // secret
     QString outboundWorkflowSid;
     QString workspaceSid;
@@ -116,8 +116,8 @@ struct Config
 
     // Dev mode: an in-process Twilio emulator stands in for Twilio.
     bool devMode{};
-    QString envFile;                  // the file that was read, empty if none
-    QHash<QString, Source> sources;   // per environment-variable name
+    QString envFile;                // the file that was read, empty if none
+    QHash<QString, Source> sources; // per environment-variable name
 
     bool usesApiKey() const { return !apiKey.isEmpty(); }
     QString restUsername() const { return usesApiKey() ? apiKey : accountSid; }

@@ -48,8 +48,7 @@ std::optional<ConfigError> applySetting(const Setting &setting, const LayeredVal
     } else if (setting.required() && !devMode) {
         return ConfigError{setting.env, u"not set (required)"_s};
     } else {
-        text = devMode && !setting.devDefault.isEmpty() ? setting.devDefault
-                                                        : setting.defaultValue;
+        text = devMode && !setting.devDefault.isEmpty() ? setting.devDefault : setting.defaultValue;
     }
     c.sources.insert(setting.env, source);
     const QString message = setting.binding.parse(text, c);
@@ -163,9 +162,12 @@ std::optional<ConfigError> ConfigLoader::parseEnvFile(const QByteArray &contents
 
 std::optional<ConfigError> ConfigLoader::readEnvFile(const QString &path, Values &out)
 {
+    const QFileInfo info(path);
+    if (!info.exists())
+        return ConfigError{u"--env-file"_s, u"%1 does not exist"_s.arg(path)};
+    if (info.isDir())
+        return ConfigError{u"--env-file"_s, u"%1 is a directory"_s.arg(path)};
     QFile file(path);
-    if (!QFileInfo(path).isFile())
-        return ConfigError{u"--env-file"_s, u"%1 does not exist or is not a file"_s.arg(path)};
     if (!file.open(QIODevice::ReadOnly))
         return ConfigError{u"--env-file"_s, u"cannot read %1: %2"_s.arg(path, file.errorString())};
     if (auto error = parseEnvFile(file.readAll(), out)) {

@@ -50,9 +50,8 @@ Binding edge()
     return {[](const QString &value, Config &c) {
                 static const QRegularExpression label(u"^[a-z0-9-]*$"_s);
                 c.edge = value.toLower();
-                return label.match(c.edge).hasMatch()
-                           ? QString()
-                           : u"must be an edge name such as dublin"_s;
+                return label.match(c.edge).hasMatch() ? QString()
+                                                      : u"must be an edge name such as dublin"_s;
             },
             [](const Config &c) { return c.edge; }};
 }
@@ -60,9 +59,8 @@ Binding edge()
 Binding bindAddress()
 {
     return {[](const QString &value, Config &c) {
-                return c.bindAddress.setAddress(value)
-                           ? QString()
-                           : u"must be an IPv4 or IPv6 address"_s;
+                return c.bindAddress.setAddress(value) ? QString()
+                                                       : u"must be an IPv4 or IPv6 address"_s;
             },
             [](const Config &c) { return c.bindAddress.toString(); }};
 }
@@ -77,23 +75,21 @@ Binding trustedProxies()
 
 Binding statsChannels()
 {
-    return {[](const QString &value, Config &c) {
-                return parseStatsChannels(value, &c.statsChannels);
-            },
-            [](const Config &c) { return c.statsChannels.join(u','); }};
+    return {
+        [](const QString &value, Config &c) { return parseStatsChannels(value, &c.statsChannels); },
+        [](const Config &c) { return c.statsChannels.join(u','); }};
 }
 
 Binding slaThresholds()
 {
-    return {[](const QString &value, Config &c) {
-                return parseSlaThresholds(value, &c.slaThresholds);
-            },
-            [](const Config &c) {
-                QStringList items;
-                for (int seconds : c.slaThresholds)
-                    items << QString::number(seconds);
-                return items.join(u',');
-            }};
+    return {
+        [](const QString &value, Config &c) { return parseSlaThresholds(value, &c.slaThresholds); },
+        [](const Config &c) {
+            QStringList items;
+            for (int seconds : c.slaThresholds)
+                items << QString::number(seconds);
+            return items.join(u',');
+        }};
 }
 
 Binding timeZone()
@@ -118,9 +114,10 @@ Binding instanceId()
 {
     return {[](const QString &value, Config &c) {
                 static const QRegularExpression pattern(u"^[A-Za-z0-9._:-]{1,128}$"_s);
-                c.instanceId = value.isEmpty() ? QSysInfo::machineHostName() + u'-' +
-                                                     QString::number(QCoreApplication::applicationPid())
-                                               : value;
+                c.instanceId = value.isEmpty()
+                                   ? QSysInfo::machineHostName() + u'-' +
+                                         QString::number(QCoreApplication::applicationPid())
+                                   : value;
                 return pattern.match(c.instanceId).hasMatch()
                            ? QString()
                            : u"must be 1 to 128 letters, digits or . _ : -"_s;

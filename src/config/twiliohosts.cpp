@@ -44,7 +44,7 @@ std::optional<TwilioHosts> TwilioHosts::resolve(const QString &region, const QSt
     } else if (!region.isEmpty() && region != u"us1") {
         *error = u"%1 needs an edge: add TWILIO_EDGE=%2 (region-only hosts such as "
                  u"api.%1.twilio.com stopped working on 2026-04-28)"_s.arg(region,
-                                                                          suggestedEdge(region));
+                                                                           suggestedEdge(region));
         return std::nullopt;
     }
     return TwilioHosts{httpsUrl(u"api"_s + suffix + u".twilio.com"_s),

@@ -61,8 +61,8 @@ QString parseRedisUrl(const QString &text, RedisEndpoint *out)
         const QString query = url.query();
         if (!url.host().isEmpty() || !endpoint.socketPath.startsWith(u'/'))
             return redisForms + u" (unix:// needs an absolute socket path)"_s;
-        if (!query.isEmpty() && !(query.startsWith(u"db="_s) &&
-                                  parseRedisDb(query.mid(3), &endpoint.db)))
+        if (!query.isEmpty() &&
+            !(query.startsWith(u"db="_s) && parseRedisDb(query.mid(3), &endpoint.db)))
             return redisForms + u" (the database is a number from 0 to 9999)"_s;
     } else if (scheme == u"redis" || scheme == u"rediss") {
         endpoint.transport =

@@ -63,15 +63,15 @@ void tst_ConfigCli::printConfig_data()
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QStringList>("lines"); // each must appear as a whole line
 
-    QTest::newRow("dublin") << QStringList{u"TWILIO_REGION=ie1"_s, u"TWILIO_EDGE=dublin"_s}
-                            << QStringList{}
-                            << QStringList{
-                                   u"TWILIO_REGION=ie1 (environment)"_s,
-                                   u"TWILIO_EDGE=dublin (environment)"_s,
-                                   u"Voice API base URL: https://api.dublin.ie1.twilio.com"_s,
-                                   u"TaskRouter base URL: https://taskrouter.dublin.ie1.twilio.com"_s,
-                                   u"IAM (Flex token validation) base URL: https://iam.twilio.com"_s,
-                               };
+    QTest::newRow("dublin")
+        << QStringList{u"TWILIO_REGION=ie1"_s, u"TWILIO_EDGE=dublin"_s} << QStringList{}
+        << QStringList{
+               u"TWILIO_REGION=ie1 (environment)"_s,
+               u"TWILIO_EDGE=dublin (environment)"_s,
+               u"Voice API base URL: https://api.dublin.ie1.twilio.com"_s,
+               u"TaskRouter base URL: https://taskrouter.dublin.ie1.twilio.com"_s,
+               u"IAM (Flex token validation) base URL: https://iam.twilio.com"_s,
+           };
     QTest::newRow("sydney") << QStringList{u"TWILIO_REGION=au1"_s, u"TWILIO_EDGE=sydney"_s}
                             << QStringList{}
                             << QStringList{
@@ -152,8 +152,8 @@ void tst_ConfigCli::startupErrors_data()
     QTest::newRow("region without edge")
         << QStringList{u"TWILIO_REGION=ie1"_s} << QStringList{u"--print-config"_s} << 78
         << u"TWILIO_REGION: ie1 needs an edge: add TWILIO_EDGE=dublin"_s;
-    QTest::newRow("au1 without edge") << QStringList{u"TWILIO_REGION=au1"_s} << QStringList{}
-                                      << 78 << u"add TWILIO_EDGE=sydney"_s;
+    QTest::newRow("au1 without edge") << QStringList{u"TWILIO_REGION=au1"_s} << QStringList{} << 78
+                                      << u"add TWILIO_EDGE=sydney"_s;
     QTest::newRow("unknown region") << QStringList{u"TWILIO_REGION=eu1"_s, u"TWILIO_EDGE=x"_s}
                                     << QStringList{} << 78 << u"TWILIO_REGION:"_s;
     QTest::newRow("redis url") << QStringList{u"REDIS_URL=http://:"_s + redisPassword + u"@x"_s}
@@ -161,8 +161,8 @@ void tst_ConfigCli::startupErrors_data()
     QTest::newRow("missing env file")
         << QStringList{} << QStringList{u"--env-file"_s, u"/nonexistent/flex.env"_s} << 78
         << u"--env-file: /nonexistent/flex.env does not exist"_s;
-    QTest::newRow("proxy") << QStringList{u"TRUSTED_PROXIES=proxy.example"_s} << QStringList{}
-                           << 78 << u"TRUSTED_PROXIES: \"proxy.example\""_s;
+    QTest::newRow("proxy") << QStringList{u"TRUSTED_PROXIES=proxy.example"_s} << QStringList{} << 78
+                           << u"TRUSTED_PROXIES: \"proxy.example\""_s;
     QTest::newRow("tls file missing")
         << QStringList{u"TLS_CERT_FILE=/nonexistent/cert.pem"_s,
                        u"TLS_KEY_FILE=/nonexistent/key.pem"_s, u"PORT=0"_s,
@@ -217,10 +217,10 @@ void tst_ConfigCli::effectiveConfigurationLogged()
     QVERIFY(p.port() != 0);
     QVERIFY(p.waitForOutput("SHUTDOWN_TIMEOUT="));
     const QString out = QString::fromUtf8(p.output());
-    for (const QString &line : {u"DIAL_MAX_CALLS_PER_MINUTE=7 (environment)"_s,
-                                u"LOG_FORMAT=text (command line)"_s,
-                                u"TWILIO_AUTH_TOKEN=(set) (dev mode)"_s, u"PORT=0 (environment)"_s,
-                                u"HTTP_HEAD_TIMEOUT=10 (default)"_s})
+    for (const QString &line :
+         {u"DIAL_MAX_CALLS_PER_MINUTE=7 (environment)"_s, u"LOG_FORMAT=text (command line)"_s,
+          u"TWILIO_AUTH_TOKEN=(set) (dev mode)"_s, u"PORT=0 (environment)"_s,
+          u"HTTP_HEAD_TIMEOUT=10 (default)"_s})
         QVERIFY2(out.contains(line), qPrintable(line + u" missing in:\n"_s + out));
     // The embedded emulator's auth token never shows.
     QVERIFY(!out.contains(flex::emulator::EmulatorConfig{}.authToken));
