@@ -1,9 +1,8 @@
 // Shared plumbing for the browser tests: start flex-backend in dev mode on a
-// free loopback port, read the tokens it prints, and launch Debian's
+// loopback port it picks itself, read the tokens it prints, and launch Debian's
 // Chromium headless through playwright-core (which never downloads a browser).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -18,25 +17,15 @@ export function skipUnlessChromium() {
   }
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 // Starts `flex-backend --dev` and resolves once it printed its welcome text.
+// PORT=0: the service binds a free port itself and names it in its
+// "listening on" line (no port is probed and released first).
 export async function startDevService(extraEnv = {}) {
   const bin = process.env.FLEX_BACKEND_BIN;
   if (!bin) throw new Error('FLEX_BACKEND_BIN is not set');
-  const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'flex-browser-'));
   const child = spawn(bin, ['--dev'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0',
            STATE_DIR: stateDir, ...extraEnv },
     cwd: stateDir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,10 +45,15 @@ export async function startDevService(extraEnv = {}) {
     child.kill('SIGKILL');
     throw new Error('flex-backend --dev did not start:\n' + output);
   }
+  const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+  if (!listening) {
+    child.kill('SIGKILL');
+    throw new Error('flex-backend --dev did not say where it listens:\n' + output);
+  }
   const agentToken = /Agent token:\s+(\S+)/.exec(output)[1];
   const supervisorToken = /Supervisor token:\s+(\S+)/.exec(output)[1];
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening[1],
     agentToken,
     supervisorToken,
     output: () => output,
