@@ -18,8 +18,8 @@ export function skipUnlessChromium() {
 }
 
 // Starts `flex-backend --dev` and resolves once it printed its welcome text.
-// PORT=0: the service binds a free port itself and names it in its
-// "listening on" line (no port is probed and released first).
+// PORT=0: the service binds a free port itself and names it in its welcome
+// text (no port is probed and released first).
 export async function startDevService(extraEnv = {}) {
   const bin = process.env.FLEX_BACKEND_BIN;
   if (!bin) throw new Error('FLEX_BACKEND_BIN is not set');
@@ -45,7 +45,8 @@ export async function startDevService(extraEnv = {}) {
     child.kill('SIGKILL');
     throw new Error('flex-backend --dev did not start:\n' + output);
   }
-  const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+  // The welcome text (stdout, like the tokens) names the URL with the port bound.
+  const listening = /Open in a browser:\s+(http:\/\/[^\s/]+)/.exec(output);
   if (!listening) {
     child.kill('SIGKILL');
     throw new Error('flex-backend --dev did not say where it listens:\n' + output);
