@@ -118,9 +118,10 @@ void tst_ConfigCli::printConfigMasksSecrets()
     QVERIFY(dir.isValid());
     QFile file(dir.filePath(u"flex.env"_s));
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(("TWILIO_API_KEY=SK0123456789abcdef0123456789abcdef\nTWILIO_API_SECRET=" +
-                apiSecret.toUtf8() + "\n")
-                   .constData());
+    const QByteArray contents = "TWILIO_API_KEY=SK0123456789abcdef0123456789abcdef\n"
+                                "TWILIO_API_SECRET=" +
+                                apiSecret.toUtf8() + '\n';
+    file.write(contents);
     file.close();
     ServiceProcess p;
     setAccount(p, m_dir);
