@@ -29,7 +29,7 @@ private:
     {
         QProcess python;
         python.setProgram(u"/usr/bin/python3"_s);
-        python.setArguments({QFINDTESTDATA("parse_metrics.py")});
+        python.setArguments({QFINDTESTDATA("opsmetrics/parse_metrics.py")});
         QSignalSpy finished(&python, &QProcess::finished);
         python.start();
         python.write(text);
