@@ -27,7 +27,7 @@ struct DialError
     QByteArray reasonLabel() const;
 };
 
-// Client → server messages of /websocket/outboundDial (protocol.md §3).
+// Client → server messages of /websocket/outboundDial (docs/protocol.md §3).
 struct CallRequest
 {
     QString to;
@@ -57,7 +57,7 @@ QByteArray callUpdateFrame(const QString &callSid, const QString &callStatus);
 QByteArray errorFrame(const QString &message);
 QString echoText(const QString &text);
 
-// The webhook paths Twilio is told to call (protocol.md §4).
+// The webhook paths Twilio is told to call (docs/protocol.md §4).
 QString statusCallbackPath();
 QString twimlPath();
 

@@ -12,7 +12,7 @@ class QWebSocket;
 namespace flex::server {
 
 // Pings every tracked socket each interval and drops a socket that did not
-// answer the previous ping (protocol.md §6). One timer for all sockets.
+// answer the previous ping (docs/protocol.md §6). One timer for all sockets.
 class WebSocketKeepAlive : public QObject
 {
     Q_OBJECT

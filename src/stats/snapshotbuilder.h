@@ -15,7 +15,7 @@ struct QueueInfo
 };
 
 // Holds the last good statistics of every queue and channel and builds the
-// array protocol.md §5 describes. Failed fetches simply do not call the
+// array docs/protocol.md §5 describes. Failed fetches simply do not call the
 // setters, so the last good values stay; the messages say what failed.
 class SnapshotBuilder
 {
@@ -28,7 +28,7 @@ public:
     // with their data, new ones start empty.
     void setQueues(const QList<QueueInfo> &queues);
 
-    // mapped: already in protocol.md field names (StatsMapper).
+    // mapped: already in docs/protocol.md field names (StatsMapper).
     void setRealtime(const QString &queueSid, const QString &channel, const QJsonObject &mapped);
     void setCumulative(const QString &queueSid, const QString &channel, const QJsonObject &mapped);
 

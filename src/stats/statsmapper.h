@@ -5,7 +5,7 @@
 
 namespace flex::stats {
 
-// TaskRouter statistics JSON → the field names of protocol.md §5. Pure
+// TaskRouter statistics JSON → the field names of docs/protocol.md §5. Pure
 // functions. The plugin dereferences several fields without a null check,
 // so every null or missing value Twilio may send becomes a zero of the
 // right shape (0, {}, [], a zero-filled duration or split object).

@@ -6,7 +6,7 @@ operation in every kind of answer (success, paged lists, errors) and validates
 each JSON body against the schema of that operation and status in Twilio's
 OpenAPI subset. Error bodies are checked against Twilio's error shape.
 
-Usage: check_emulator_schema.py --emulator BIN --spec openapi-subset.json
+Usage: check_emulator_schema.py --emulator BIN --spec tests/data/openapi-subset.json
        (or TWILIO_EMULATOR_BIN in the environment)
 """
 import argparse

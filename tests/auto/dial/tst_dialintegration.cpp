@@ -229,7 +229,7 @@ void tst_DialIntegration::fullCall()
     QCOMPARE(statuses(*alice, sid),
              (QStringList{u"queued"_s, u"ringing"_s, u"in-progress"_s, u"completed"_s}));
 
-    // What Twilio was asked to do (protocol.md §3).
+    // What Twilio was asked to do (docs/protocol.md §3).
     const QString base = u"http://127.0.0.1:%1"_s.arg(m_env->servicePort());
     QList<QPair<QString, QString>> create;
     for (const auto &r : m_env->emulator().recentRequests()) {

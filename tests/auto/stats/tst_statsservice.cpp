@@ -1,6 +1,6 @@
 // The real flex-backend against the in-process emulator, seen from
 // /websocket/realtimeStats as the unmodified stats plugin sees it
-// (protocol.md §5): every field against the emulator's own numbers, queues
+// (docs/protocol.md §5): every field against the emulator's own numbers, queues
 // coming and going, channels, configuration errors, Twilio failures,
 // requests per cycle, slow consumers, subscriptions and reloads.
 #include "testenvironment.h"
@@ -63,7 +63,7 @@ QSet<QString> channelsWith(const QJsonObject &queue, const QString &prefix)
     return out;
 }
 
-// What protocol.md §5 says the service must make of TaskRouter's realtime
+// What docs/protocol.md §5 says the service must make of TaskRouter's realtime
 // object; written out field by field, independently of the service's code.
 bool realtimeMatches(const QJsonObject &got, const QJsonObject &tw, QString *why)
 {

@@ -1,4 +1,4 @@
-// Unit tests of the stats feature's parts: field mapping (protocol.md §5),
+// Unit tests of the stats feature's parts: field mapping (docs/protocol.md §5),
 // today's start in a zone, snapshot rules, the subscription filter, and the
 // poller against the in-process emulator with an injectable clock (midnight
 // rollover in a non-UTC zone, requests per cycle).
