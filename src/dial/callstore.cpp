@@ -1,11 +1,16 @@
 #include "dial/callstore.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace flex::dial {
 
@@ -15,11 +20,93 @@ namespace {
 
 constexpr int FormatVersion = 1;
 
+QString systemError(const QString &what, const QString &path)
+{
+    return u"cannot %1 %2: %3"_s.arg(what, path, QString::fromLocal8Bit(std::strerror(errno)));
+}
+
+// A descriptor that is closed whatever happens.
+class Fd
+{
+public:
+    explicit Fd(int fd)
+        : m_fd(fd)
+    {}
+    ~Fd()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+    int get() const { return m_fd; }
+    bool close()
+    {
+        const int fd = m_fd;
+        m_fd = -1;
+        return ::close(fd) == 0;
+    }
+
+private:
+    int m_fd;
+};
+
+bool writeAll(int fd, const QByteArray &data)
+{
+    qsizetype done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.constData() + done, size_t(data.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += n;
+    }
+    return true;
+}
+
+// Writes path's new content durably: temporary file, fsync, rename, fsync of
+// the directory (without the last step the rename itself may be lost).
+bool writeDurably(const QString &path, const QString &tempPath, const QString &dir,
+                  const QByteArray &data, QString *error)
+{
+    const QByteArray temp = QFile::encodeName(tempPath);
+    {
+        // Owner identities and dialled numbers: readable by the service only.
+        Fd file(::open(temp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        if (file.get() < 0) {
+            *error = systemError(u"create"_s, tempPath);
+            return false;
+        }
+        if (!writeAll(file.get(), data) || ::fsync(file.get()) != 0 || !file.close()) {
+            *error = systemError(u"write"_s, tempPath);
+            ::unlink(temp.constData());
+            return false;
+        }
+    }
+    if (::rename(temp.constData(), QFile::encodeName(path).constData()) != 0) {
+        *error = systemError(u"replace"_s, path);
+        ::unlink(temp.constData());
+        return false;
+    }
+    Fd directory(::open(QFile::encodeName(dir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (directory.get() < 0 || ::fsync(directory.get()) != 0) {
+        *error = systemError(u"sync the directory"_s, dir);
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 CallStore::CallStore(const QString &stateDir)
 {
     setStateDir(stateDir);
+}
+
+QString CallStore::tempPath() const
+{
+    return m_path + u".tmp"_s;
 }
 
 void CallStore::setStateDir(const QString &stateDir)
@@ -42,16 +129,22 @@ QByteArray CallStore::serialize(const QList<CallRecord> &calls)
             {"updatedMs"_L1, double(c.updatedMs)},
         });
     }
+    // Compact: every group commit rewrites the whole list.
     return QJsonDocument(QJsonObject{{"version"_L1, FormatVersion}, {"calls"_L1, list}})
-        .toJson(QJsonDocument::Indented);
+               .toJson(QJsonDocument::Compact) +
+           '\n';
 }
 
-std::optional<QList<CallRecord>> CallStore::deserialize(const QByteArray &data, QString *error)
+std::optional<QList<CallRecord>> CallStore::deserialize(const QByteArray &data, QString *error,
+                                                        int *skipped)
 {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(data, &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-        *error = u"not a JSON object (%1)"_s.arg(parseError.errorString());
+        *error = data.isEmpty()
+                     ? u"the file is empty"_s
+                     : u"not a JSON object (%1 at byte %2)"_s.arg(parseError.errorString())
+                           .arg(parseError.offset);
         return std::nullopt;
     }
     const QJsonObject root = doc.object();
@@ -59,7 +152,12 @@ std::optional<QList<CallRecord>> CallStore::deserialize(const QByteArray &data, 
         *error = u"unknown format version %1"_s.arg(root.value("version"_L1).toInt());
         return std::nullopt;
     }
+    if (!root.value("calls"_L1).isArray()) {
+        *error = u"no list of calls"_s;
+        return std::nullopt;
+    }
     QList<CallRecord> calls;
+    int bad = 0;
     const QJsonArray list = root.value("calls"_L1).toArray();
     for (const QJsonValue &v : list) {
         const QJsonObject o = v.toObject();
@@ -71,11 +169,15 @@ std::optional<QList<CallRecord>> CallStore::deserialize(const QByteArray &data, 
         c.sequence = o.value("sequence"_L1).toInt(-1);
         c.createdMs = qint64(o.value("createdMs"_L1).toDouble());
         c.updatedMs = qint64(o.value("updatedMs"_L1).toDouble());
-        if (!status || c.sid.isEmpty() || c.owner.isEmpty())
-            continue; // a damaged entry must not cost the others
+        if (!status || c.sid.isEmpty() || c.owner.isEmpty()) {
+            ++bad; // a damaged entry must not cost the others
+            continue;
+        }
         c.status = *status;
         calls.append(c);
     }
+    if (skipped)
+        *skipped = bad;
     return calls;
 }
 
@@ -89,35 +191,41 @@ bool CallStore::save(const QList<CallRecord> &calls, QString *error) const
         *error = u"cannot create %1"_s.arg(m_stateDir);
         return false;
     }
-    QSaveFile file(m_path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = u"cannot write %1: %2"_s.arg(m_path, file.errorString());
-        return false;
-    }
-    // Owner identities and dialled numbers: readable by the service only.
-    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    file.write(serialize(calls));
-    if (!file.commit()) {
-        *error = u"cannot write %1: %2"_s.arg(m_path, file.errorString());
-        return false;
-    }
-    return true;
+    return writeDurably(m_path, tempPath(), m_stateDir, serialize(calls), error);
 }
 
-std::optional<QList<CallRecord>> CallStore::load(QString *error) const
+QString CallStore::moveAside() const
 {
-    if (m_path.isEmpty() || !QFile::exists(m_path))
-        return QList<CallRecord>{};
+    const QString stamp = QDateTime::currentDateTimeUtc().toString(u"yyyyMMdd'T'HHmmss.zzz'Z'"_s);
+    const QString target = m_path + u".corrupt-"_s + stamp;
+    return QFile::rename(m_path, target) ? target : QString();
+}
+
+CallStore::Loaded CallStore::load() const
+{
+    Loaded result;
+    if (m_path.isEmpty())
+        return result;
+    // A crash between creating and renaming the temporary file leaves it
+    // behind; the real file is still the last complete list.
+    QFile::remove(tempPath());
+    if (!QFile::exists(m_path))
+        return result;
     QFile file(m_path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = u"cannot read %1: %2"_s.arg(m_path, file.errorString());
-        return std::nullopt;
+        result.problem = u"cannot read %1: %2"_s.arg(m_path, file.errorString());
+    } else {
+        QString why;
+        std::optional<QList<CallRecord>> calls = deserialize(file.readAll(), &why, &result.skipped);
+        file.close();
+        if (calls) {
+            result.calls = *calls;
+            return result;
+        }
+        result.problem = u"%1 is damaged: %2"_s.arg(m_path, why);
     }
-    QString why;
-    std::optional<QList<CallRecord>> calls = deserialize(file.readAll(), &why);
-    if (!calls)
-        *error = u"%1 is damaged: %2"_s.arg(m_path, why);
-    return calls;
+    result.movedTo = moveAside();
+    return result;
 }
 
 } // namespace flex::dial

@@ -1,6 +1,7 @@
 #include "dial/dialservice.h"
 
 #include "bus/messagebus.h"
+#include "dial/callcommitter.h"
 #include "dial/callcontroller.h"
 #include "dial/callregistry.h"
 #include "dial/callstore.h"
@@ -19,13 +20,6 @@ namespace flex::dial {
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 
-namespace {
-
-// Calls saved at most this long after a change (and at shutdown).
-constexpr auto SaveDelay = 100ms;
-
-} // namespace
-
 DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObject *parent)
     : QObject(parent)
     , m_bus(bus)
@@ -36,12 +30,20 @@ DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObje
     , m_controller(new CallController(rest, *m_registry, this))
     , m_endpoint(new DialEndpoint(this))
     , m_webhooks(new WebhookRoutes(*m_registry, this))
+    , m_committer(new CallCommitter(
+          *m_store, *m_registry,
+          [this](const QString &owner, const QString &sid, CallStatus status) {
+              m_bus.publishCallUpdate(owner, callUpdateFrame(sid, statusText(status)));
+          },
+          this))
 {
-    // Producer side: every update for an owner goes onto the bus ...
-    connect(m_registry, &CallRegistry::callUpdate, this,
+    // Producer side: every update for an owner goes onto the bus, a new
+    // call's only once it is on disk (the committer holds it until then) ...
+    connect(m_registry, &CallRegistry::callUpdate, m_committer,
             [this](const QString &owner, const QString &sid, CallStatus status) {
-                m_bus.publishCallUpdate(owner, callUpdateFrame(sid, statusText(status)));
+                m_committer->offer(owner, sid, status);
             });
+    connect(m_registry, &CallRegistry::changed, m_committer, [this] { m_committer->saveSoon(); });
     // ... and whatever the bus carries reaches that identity's sockets here.
     connect(&m_bus, &bus::MessageBus::callUpdate, m_endpoint, &DialEndpoint::deliver);
     connect(m_endpoint, &DialEndpoint::sessionOpened, this, &DialService::onSession);
@@ -52,13 +54,6 @@ DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObje
             .set(registry ? registry->size() : 0);
     });
 
-    m_saveTimer.setSingleShot(true);
-    m_saveTimer.setInterval(SaveDelay);
-    connect(&m_saveTimer, &QTimer::timeout, this, [this] { persist(); });
-    connect(m_registry, &CallRegistry::changed, &m_saveTimer, [this] {
-        if (!m_saveTimer.isActive())
-            m_saveTimer.start();
-    });
     connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_limiter->prune(); });
     m_pruneTimer.start(1min);
 }
@@ -94,13 +89,18 @@ void DialService::configure(const config::Config &config)
 
 void DialService::loadState()
 {
-    QString error;
-    const std::optional<QList<CallRecord>> calls = m_store->load(&error);
-    if (!calls) {
-        qCWarning(lcDial).noquote() << "starting without the saved calls:" << error;
-        return;
+    const CallStore::Loaded loaded = m_store->load();
+    if (!loaded.problem.isEmpty()) {
+        qCWarning(lcDial).noquote()
+            << "refused the saved calls in flight, starting without them:" << loaded.problem
+            << (loaded.movedTo.isEmpty() ? u"(could not move it aside)"_s
+                                         : u"(moved aside to %1)"_s.arg(loaded.movedTo));
     }
-    m_registry->restore(*calls);
+    if (loaded.skipped > 0)
+        qCWarning(lcDial) << "left out" << loaded.skipped << "damaged entries of"
+                          << m_store->filePath();
+    m_registry->restore(loaded.calls);
+    m_committer->markSaved();
     if (m_registry->size() > 0)
         qCInfo(lcDial) << "restored" << m_registry->size() << "calls in flight from"
                        << m_store->filePath();
@@ -118,12 +118,7 @@ server::WebSocketEndpoint *DialService::endpoint()
 
 bool DialService::persist()
 {
-    m_saveTimer.stop();
-    QString error;
-    if (m_store->save(m_registry->calls(), &error))
-        return true;
-    qCWarning(lcDial).noquote() << "calls in flight not saved:" << error;
-    return false;
+    return m_committer->saveNow();
 }
 
 void DialService::onSession(DialSession *session)

@@ -19,6 +19,7 @@ class TwilioClient;
 
 namespace flex::dial {
 
+class CallCommitter;
 class CallController;
 class CallRegistry;
 class CallStore;
@@ -65,7 +66,7 @@ private:
     CallController *m_controller;
     DialEndpoint *m_endpoint;
     WebhookRoutes *m_webhooks;
-    QTimer m_saveTimer;
+    CallCommitter *m_committer;
     QTimer m_pruneTimer;
     bool m_loaded = false;
 };

@@ -1,13 +1,8 @@
 // CallRegistry (ordering by SequenceNumber, early callbacks held and
-// released, terminal removal, TTL, ownership) and CallStore (atomic file,
-// reload).
+// released, terminal removal, TTL, ownership). CallStore: tst_callstore.
 #include "dial/callregistry.h"
-#include "dial/callstore.h"
 
-#include <QDir>
-#include <QFile>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -69,8 +64,6 @@ private Q_SLOTS:
     void ttlExpiry();
     void ownersAreKept();
     void restoreSkipsExpired();
-    void storeRoundTrip();
-    void storeMissingAndDamaged();
 
 private:
     qint64 m_now = 0;
@@ -272,49 +265,6 @@ void tst_CallRegistry::restoreSkipsExpired()
              CallRegistry::Outcome::Stale);
     QCOMPARE(m_registry->applyCallback(u"CA1"_s, CallStatus::Canceled, 1),
              CallRegistry::Outcome::Relayed);
-}
-
-void tst_CallRegistry::storeRoundTrip()
-{
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString stateDir = dir.filePath(u"nested/state"_s); // created on demand
-    CallStore store(stateDir);
-    const QList<CallRecord> calls{
-        {u"CA1"_s, u"alice"_s, u"+15551234567"_s, CallStatus::InProgress, 2, 1000, 2000},
-        {u"CA2"_s, u"user_40example_2Dcom"_s, u"sip:x@example.com"_s, CallStatus::Queued, -1, 3000,
-         3000},
-    };
-    QString error;
-    QVERIFY2(store.save(calls, &error), qPrintable(error));
-    QCOMPARE(QFile::permissions(store.filePath()) & (QFile::ReadOther | QFile::ReadGroup),
-             QFile::Permissions());
-    QCOMPARE(store.load(&error).value(), calls);
-    QVERIFY2(store.save({}, &error), qPrintable(error));
-    QCOMPARE(store.load(&error).value(), QList<CallRecord>{});
-    // QSaveFile leaves no temporary files behind.
-    QCOMPARE(QDir(stateDir).entryList(QDir::Files), QStringList{u"dial-calls.json"_s});
-}
-
-void tst_CallRegistry::storeMissingAndDamaged()
-{
-    QTemporaryDir dir;
-    CallStore store(dir.path());
-    QString error;
-    QCOMPARE(store.load(&error).value(), QList<CallRecord>{});
-    QFile file(store.filePath());
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("{\"version\":1,\"calls\":[{\"sid\":\"CA1\"");
-    file.close();
-    QVERIFY(!store.load(&error));
-    QVERIFY2(error.contains(u"damaged"_s), qPrintable(error));
-    // One bad entry does not cost the others.
-    const auto calls = CallStore::deserialize(
-        R"({"version":1,"calls":[{"sid":"CA1","owner":"alice","status":"ringing"},{"sid":"CA2","status":"bogus"}]})",
-        &error);
-    QVERIFY(calls);
-    QCOMPARE(calls->size(), 1);
-    QVERIFY(!CallStore::deserialize(R"({"version":99,"calls":[]})", &error));
 }
 
 QTEST_GUILESS_MAIN(tst_CallRegistry)
