@@ -2,6 +2,7 @@
 
 #include "app/devmode.h"
 #include "app/service.h"
+#include "ops/filelimit.h"
 #include "ops/logcategories.h"
 #include "ops/logging.h"
 #include "ops/systemdnotifier.h"
@@ -43,6 +44,18 @@ Application::Application(const CommandLine &commandLine, QObject *parent)
 {}
 
 Application::~Application() = default;
+
+namespace {
+
+void logOpenFileLimit(const ops::OpenFileLimit &files)
+{
+    if (files.error.isEmpty())
+        qCInfo(lcApp).noquote() << files.describe();
+    else
+        qCWarning(lcApp).noquote() << files.describe();
+}
+
+} // namespace
 
 int Application::run()
 {
@@ -87,6 +100,7 @@ std::optional<StartupError> Application::start()
     }
     const config::Config &config = *loaded.config;
     ops::configureLogging(config.logLevel, config.logFormat);
+    logOpenFileLimit(ops::raiseOpenFileLimit()); // every socket is a descriptor
     m_service = std::make_unique<Service>(config);
     if (std::optional<StartupError> error = m_service->start())
         return error;
