@@ -116,6 +116,10 @@ bool FrontDoor::listen(QString *error)
         m_listener = std::make_unique<QTcpServer>();
     }
     m_listener->setMaxPendingConnections(1024);
+    // Qt's default accept queue of 50 drops SYNs in a reconnect storm (each
+    // dropped one waits 1 s, then 3 s, for the retry); the kernel caps it
+    // at net.core.somaxconn.
+    m_listener->setListenBacklogSize(4096);
     connect(m_listener.get(), &QTcpServer::pendingConnectionAvailable, this,
             &FrontDoor::acceptPending);
     if (!m_listener->listen(m_settings.address, m_settings.port)) {
