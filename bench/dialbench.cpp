@@ -5,6 +5,7 @@
 //             keep-alive connections
 // Both start the real flex-backend against an in-process Twilio emulator.
 #include "scenario.h"
+#include "servicerig.h"
 
 #include "emulator/twilioemulator.h"
 #include "twilio/requestvalidator.h"
@@ -46,124 +47,25 @@ QString tokenOf(int i)
     return u"bench-token-"_s + identityOf(i) + u"-0123456789"_s;
 }
 
-// The real service and the emulator, each in its own process as they would
-// be in production (Twilio is elsewhere): the benchmark's own clients do not
-// share a thread with the emulator.
-class Rig : public QObject
+// The dial scenarios' rig: a frozen contact centre, fast call steps, one
+// token per identity, stats polls out of the way.
+ServiceRig::Options dialRig(std::chrono::milliseconds step, int identities)
 {
-public:
-    explicit Rig(std::chrono::milliseconds step, int identities)
-        : m_step(step)
-        , m_identities(identities)
-        , m_port(freePort())
-    {}
-    ~Rig() override
-    {
-        // The benchmark, not the service: blocking here is fine.
-        for (QProcess *process : {&m_service, &m_emulator}) {
-            if (process->state() != QProcess::NotRunning) {
-                process->terminate();
-                process->waitForFinished(5000);
-            }
-        }
-    }
-
-    void start(std::function<void(bool)> ready)
-    {
-        QStringList args{u"--port"_s,
-                         u"0"_s,
-                         u"--frozen"_s,
-                         u"--warmup-s"_s,
-                         u"0"_s,
-                         u"--call-step-ms"_s,
-                         QString::number(m_step.count()),
-                         u"--talk-time-ms"_s,
-                         QString::number(m_step.count())};
-        for (int i = 0; i < m_identities; ++i)
-            args << u"--token"_s << tokenOf(i) + u':' + identityOf(i) + u":agent"_s;
-        launch(m_emulator, emulatorBinary(), args, QProcessEnvironment::systemEnvironment(),
-               "listening on ", [this, ready](const QByteArray &line) {
-                   if (line.isEmpty())
-                       return ready(false);
-                   m_emulatorUrl = QUrl(QString::fromUtf8(line.trimmed()));
-                   startService(ready);
-               });
-    }
-
-    QString webhookBase() const { return u"http://127.0.0.1:%1"_s.arg(m_port); }
-    QUrl dialUrl() const { return QUrl(u"ws://127.0.0.1:%1/websocket/outboundDial"_s.arg(m_port)); }
-    quint16 port() const { return m_port; }
-    qint64 pid() const { return m_service.processId(); }
-    const emulator::EmulatorConfig &emulatorConfig() const { return m_config; }
-
-private:
-    static QString emulatorBinary()
-    {
-        const QString env = qEnvironmentVariable("TWILIO_EMULATOR_BIN");
-        if (!env.isEmpty())
-            return env;
-        return QCoreApplication::applicationDirPath() + u"/../src/emulator/twilio-emulator"_s;
-    }
-
-    void startService(const std::function<void(bool)> &ready)
-    {
-        QProcessEnvironment env;
-        env.insert(u"PATH"_s, qEnvironmentVariable("PATH"));
-        const auto settings = emulator::TwilioEmulator::serviceSettings(m_config, m_emulatorUrl);
-        for (const auto &[key, value] : settings)
-            env.insert(key, value);
-        env.insert(u"EXTERNAL_HOST"_s, webhookBase());
-        env.insert(u"BIND_ADDRESS"_s, u"127.0.0.1"_s);
-        env.insert(u"PORT"_s, QString::number(m_port));
-        env.insert(u"STATE_DIR"_s, m_stateDir.path());
-        env.insert(u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"0"_s);
-        env.insert(u"STATS_REALTIME_INTERVAL"_s, u"3600"_s);
-        env.insert(u"STATS_CUMULATIVE_INTERVAL"_s, u"3600"_s);
-        m_service.setWorkingDirectory(m_stateDir.path());
-        launch(m_service, backendBinary(), {}, env, "listening on ",
-               [ready](const QByteArray &line) { ready(!line.isEmpty()); });
-    }
-
-    // Starts a process and hands over what follows `marker` on the line that
-    // announces it is up (empty if it exited first).
-    void launch(QProcess &process, const QString &binary, const QStringList &args,
-                const QProcessEnvironment &env, const QByteArray &marker,
-                std::function<void(const QByteArray &)> up)
-    {
-        auto output = std::make_shared<QByteArray>();
-        auto announced = std::make_shared<bool>(false);
-        process.setProcessEnvironment(env);
-        process.setProcessChannelMode(QProcess::MergedChannels);
-        connect(&process, &QProcess::readyRead, this, [&process, output, announced, marker, up] {
-            *output += process.readAll();
-            const qsizetype at = output->indexOf(marker);
-            const qsizetype end = at < 0 ? -1 : output->indexOf('\n', at);
-            if (*announced || end < 0)
-                return;
-            *announced = true;
-            const QByteArray rest = output->mid(at + marker.size(), end - at - marker.size());
-            up(rest.split(' ').first());
-        });
-        connect(&process, &QProcess::finished, this, [binary, output, announced, up] {
-            if (*announced)
-                return;
-            *announced = true;
-            std::fprintf(stderr, "%s did not start:\n%s\n", qPrintable(binary),
-                         output->constData());
-            up({});
-        });
-        process.start(binary, args);
-    }
-
-    const std::chrono::milliseconds m_step;
-    const int m_identities;
-    const emulator::EmulatorConfig m_config; // the defaults twilio-emulator runs with
-    QTemporaryDir m_stateDir;
-    QProcess m_emulator;
-    QProcess m_service;
-    QUrl m_emulatorUrl;
-    quint16 m_port = 0;
-};
+    ServiceRig::Options options;
+    options.emulatorArgs = QStringList{u"--frozen"_s,
+                                       u"--warmup-s"_s,
+                                       u"0"_s,
+                                       u"--call-step-ms"_s,
+                                       QString::number(step.count()),
+                                       u"--talk-time-ms"_s,
+                                       QString::number(step.count())};
+    for (int i = 0; i < identities; ++i)
+        options.emulatorArgs << u"--token"_s << tokenOf(i) + u':' + identityOf(i) + u":agent"_s;
+    options.env = {{u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"0"_s},
+                   {u"STATS_REALTIME_INTERVAL"_s, u"3600"_s},
+                   {u"STATS_CUMULATIVE_INTERVAL"_s, u"3600"_s}};
+    return options;
+}
 
 void printLatencies(const char *label, std::vector<double> ms)
 {
@@ -182,7 +84,7 @@ public:
         : m_sockets(intArg(args, u"--sockets"_s, 50))
         , m_callsEach(intArg(args, u"--calls"_s, 20))
         , m_done(std::move(done))
-        , m_rig(std::chrono::milliseconds(intArg(args, u"--step-ms"_s, 20)), m_sockets)
+        , m_rig(dialRig(std::chrono::milliseconds(intArg(args, u"--step-ms"_s, 20)), m_sockets))
     {
         std::printf("  %d dial sockets (one Flex identity each), %d calls each in a row, "
                     "emulator step %d ms\n",
@@ -312,6 +214,16 @@ private:
             }());
         std::printf("  lost updates: %zu   misrouted updates: %d   errors: %d\n", lost, m_misrouted,
                     m_errors);
+        // What crash safety costs: one durable write per event-loop turn that created calls.
+        const QByteArray metrics = httpGetBlocking(m_rig.port(), "/metrics");
+        const double writes = metricValue(metrics, "flex_dial_state_write_duration_seconds_count");
+        const double writeSeconds =
+            metricValue(metrics, "flex_dial_state_write_duration_seconds_sum");
+        if (writes > 0)
+            std::printf("  state writes (fsync'ed; group commits and later-status saves): %.0f, "
+                        "%.2f per call, mean %.2f ms, %.0f ms in all\n",
+                        writes, writes / double(std::max<size_t>(calls, 1)),
+                        writeSeconds / writes * 1000, writeSeconds * 1000);
         finish(0);
     }
 
@@ -329,7 +241,7 @@ private:
     const int m_sockets;
     const int m_callsEach;
     std::function<void(int)> m_done;
-    Rig m_rig;
+    ServiceRig m_rig;
     std::vector<std::unique_ptr<Dialer>> m_dialers;
     std::map<std::string, std::vector<double>> m_latency;
     QElapsedTimer m_wall;
@@ -349,7 +261,7 @@ public:
         : m_connections(intArg(args, u"--connections"_s, 50))
         , m_seconds(intArg(args, u"--seconds"_s, 5))
         , m_done(std::move(done))
-        , m_rig(20ms, 1)
+        , m_rig(dialRig(20ms, 1))
     {
         std::printf("  %d keep-alive connections, closed loop, %d s (after 1 s warm-up), "
                     "every request signed like Twilio's\n",
@@ -475,15 +387,6 @@ private:
         }
     }
 
-    static qint64 cpuTicks(qint64 pid)
-    {
-        QFile stat(u"/proc/%1/stat"_s.arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            return 0;
-        const QList<QByteArray> f = stat.readAll().split(' ');
-        return f.size() > 15 ? f.at(13).toLongLong() + f.at(14).toLongLong() : 0;
-    }
-
     void report()
     {
         m_stopped = true;
@@ -559,7 +462,7 @@ private:
     const int m_connections;
     const int m_seconds;
     std::function<void(int)> m_done;
-    Rig m_rig;
+    ServiceRig m_rig;
     std::unique_ptr<QWebSocket> m_owner;
     QString m_sid;
     QList<QByteArray> m_requests;

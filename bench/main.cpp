@@ -4,9 +4,11 @@
 #include "scenario.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTextStream>
 
 #include <algorithm>
@@ -67,6 +69,49 @@ qint64 residentBytes(qint64 pid)
     return 0;
 }
 
+qint64 cpuTicks(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    // The command name (field 2) may hold spaces: count from its closing ')'.
+    const QByteArray text = stat.readAll();
+    const QList<QByteArray> f = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return f.size() > 12 ? f.at(11).toLongLong() + f.at(12).toLongLong() : 0;
+}
+
+QByteArray httpGetBlocking(quint16 port, const QByteArray &path)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000))
+        return {};
+    socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    QByteArray answer;
+    while (socket.waitForReadyRead(5000))
+        answer += socket.readAll();
+    answer += socket.readAll();
+    const qsizetype body = answer.indexOf("\r\n\r\n");
+    return answer.startsWith("HTTP/1.1 200") && body >= 0 ? answer.mid(body + 4) : QByteArray();
+}
+
+double metricValue(const QByteArray &page, const QByteArray &sample)
+{
+    for (const QByteArray &line : page.split('\n')) {
+        if (line.startsWith(QByteArray(sample + ' ')))
+            return line.mid(sample.size() + 1).trimmed().toDouble();
+    }
+    return -1;
+}
+
+int openDescriptors(qint64 pid)
+{
+    const QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
+    return fds.exists()
+               ? int(fds.entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot).size())
+               : -1;
+}
+
 } // namespace flex::bench
 
 int main(int argc, char *argv[])
@@ -79,14 +124,16 @@ int main(int argc, char *argv[])
               [](const Scenario &a, const Scenario &b) { return a.name < b.name; });
     if (args.value(0) == QLatin1String("--list") || args.value(0) == QLatin1String("--help")) {
         for (const Scenario &s : all)
-            std::printf("%-12s %s\n", qPrintable(s.name), qPrintable(s.description));
+            std::printf("%-14s %s\n", qPrintable(s.name), qPrintable(s.description));
         return 0;
     }
     std::vector<const Scenario *> queue;
     QStringList scenarioArgs;
     if (args.isEmpty()) {
-        for (const Scenario &s : all)
-            queue.push_back(&s);
+        for (const Scenario &s : all) {
+            if (!s.internal)
+                queue.push_back(&s);
+        }
     } else {
         const auto it = std::find_if(all.begin(), all.end(),
                                      [&](const Scenario &s) { return s.name == args.first(); });
@@ -98,6 +145,7 @@ int main(int argc, char *argv[])
         queue.push_back(&*it);
         scenarioArgs = args.mid(1);
     }
+    const bool quiet = queue.size() == 1 && queue.front()->internal; // its stdout is a protocol
     int worst = 0;
     size_t next = 0;
     std::function<void()> runNext = [&] {
@@ -106,8 +154,10 @@ int main(int argc, char *argv[])
             return;
         }
         const Scenario *s = queue[next++];
-        std::printf("== %s: %s\n", qPrintable(s->name), qPrintable(s->description));
-        std::fflush(stdout);
+        if (!quiet) {
+            std::printf("== %s: %s\n", qPrintable(s->name), qPrintable(s->description));
+            std::fflush(stdout);
+        }
         s->run(scenarioArgs, [&](int rc) {
             worst = std::max(worst, rc);
             QMetaObject::invokeMethod(&app, runNext, Qt::QueuedConnection);

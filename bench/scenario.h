@@ -14,6 +14,7 @@ struct Scenario
     QString name;
     QString description;
     std::function<void(const QStringList &args, std::function<void(int)> done)> run;
+    bool internal = false; // a helper mode the others start; not run by plain `flex-bench`
 };
 
 std::vector<Scenario> &scenarios();
@@ -39,5 +40,18 @@ quint16 freePort();
 
 // Resident set size of a process in bytes, from /proc/<pid>/status (0 if unknown).
 qint64 residentBytes(qint64 pid);
+
+// CPU time (user + system) of a process in clock ticks (1/100 s), from /proc/<pid>/stat.
+qint64 cpuTicks(qint64 pid);
+
+// GET http://127.0.0.1:port/path, blocking (the bench's own thread, never the
+// service's): the body, empty on failure.
+QByteArray httpGetBlocking(quint16 port, const QByteArray &path);
+
+// The value of one sample line of a Prometheus text page ("name{labels} value"), or -1.
+double metricValue(const QByteArray &page, const QByteArray &sample);
+
+// Open file descriptors of a process (entries of /proc/<pid>/fd; -1 if unknown).
+int openDescriptors(qint64 pid);
 
 } // namespace flex::bench
