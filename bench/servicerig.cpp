@@ -116,6 +116,14 @@ void ServiceRig::launch(QProcess &process, const QString &binary, const QStringL
         std::fprintf(stderr, "%s did not start:\n%s\n", qPrintable(binary), output->constData());
         up({});
     });
+    connect(&process, &QProcess::errorOccurred, this,
+            [binary, announced, up](QProcess::ProcessError error) {
+                if (error != QProcess::FailedToStart || *announced)
+                    return;
+                *announced = true;
+                std::fprintf(stderr, "%s could not be started\n", qPrintable(binary));
+                up({});
+            });
     process.start(binary, args);
 }
 
