@@ -2,6 +2,7 @@
 // refusal of damaged files) and CallCommitter (no update of a new call
 // reaches its owner before the call is on disk; one write per event-loop
 // turn however many calls were created in it).
+#include "config/config.h"
 #include "dial/callcommitter.h"
 #include "dial/callregistry.h"
 #include "dial/callstore.h"
@@ -81,6 +82,13 @@ tst_CallStore::Rig::Rig(const QString &stateDir)
         sent.append({sid, statusText(status), readFile(store.filePath()).contains(sid.toUtf8())});
     })
 {
+    // The registry's settings have no defaults of their own: the service
+    // fills them from its configuration, so the test does the same.
+    CallRegistry::Settings settings;
+    settings.ttl = flex::config::Config::defaults().dialCallTtl;
+    settings.holdTime = std::chrono::seconds(20);
+    settings.maxHeld = flex::config::Config::defaults().dialMaxHeldCallbacks;
+    registry.configure(settings);
     QObject::connect(&registry, &CallRegistry::callUpdate, &committer,
                      [this](const QString &owner, const QString &sid, CallStatus status) {
                          committer.offer(owner, sid, status);
@@ -263,8 +271,8 @@ void tst_CallStore::failedWriteStillTellsTheAgent()
         QtWarningMsg, QRegularExpression(u"calls in flight not saved, a crash now would lose"_s));
     QTRY_COMPARE(rig.sent.size(), 1);
     QCOMPARE(rig.sent.first().status, u"queued"_s);
-    QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression(u"calls in flight not saved, a crash now would lose"_s));
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression(u"calls in flight not saved, a crash now would lose"_s));
     QVERIFY(!rig.committer.saveNow());
 }
 
