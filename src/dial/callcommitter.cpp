@@ -41,22 +41,30 @@ CallCommitter::CallCommitter(CallStore &store, const CallRegistry &registry, Pub
 {
     m_commitTimer.setSingleShot(true);
     m_commitTimer.setInterval(0);
-    connect(&m_commitTimer, &QTimer::timeout, this, [this] { saveNow(); });
+    connect(&m_commitTimer, &QTimer::timeout, this, &CallCommitter::commit);
     m_saveTimer.setSingleShot(true);
     m_saveTimer.setInterval(SaveDelay);
-    connect(&m_saveTimer, &QTimer::timeout, this, [this] { saveNow(); });
+    connect(&m_saveTimer, &QTimer::timeout, this, &CallCommitter::commit);
+    m_writer.setMaxThreadCount(1);
+}
+
+CallCommitter::~CallCommitter()
+{
+    // Its answer is a posted event to this object, removed with it.
+    m_writer.waitForDone();
 }
 
 void CallCommitter::offer(const QString &owner, const QString &callSid, CallStatus status)
 {
     // Once anything waits, everything after it waits too: the owner sees
     // each call's updates in the order the registry emitted them.
-    if (!m_store.enabled() || (m_held.isEmpty() && m_onDisk.contains(callSid))) {
+    if (!m_store.enabled() ||
+        (m_held.isEmpty() && m_writing.isEmpty() && m_onDisk.contains(callSid))) {
         m_publish(owner, callSid, status);
         return;
     }
     m_held.append({owner, callSid, status});
-    if (!m_commitTimer.isActive())
+    if (!m_commitTimer.isActive() && !m_inFlight)
         m_commitTimer.start();
 }
 
@@ -66,32 +74,79 @@ void CallCommitter::saveSoon()
         m_saveTimer.start();
 }
 
+void CallCommitter::commit()
+{
+    m_commitTimer.stop();
+    m_saveTimer.stop();
+    if (!m_store.enabled())
+        return;
+    if (m_inFlight) {
+        m_writeAgain = true; // once the write in flight has answered
+        return;
+    }
+    m_inFlight = true;
+    const int write = ++m_writeNumber;
+    m_writing = std::exchange(m_held, {});
+    const QList<CallRecord> calls = m_registry.calls();
+    const QByteArray data = CallStore::serialize(calls);
+    ++m_writes;
+    m_writer.start([this, write, calls, data] {
+        QElapsedTimer clock;
+        clock.start();
+        QString error;
+        const bool saved = m_store.write(data, &error);
+        const qint64 took = clock.nsecsElapsed();
+        QMetaObject::invokeMethod(
+            this,
+            [this, write, saved, error, took, calls] {
+                if (write != m_writeNumber || !m_inFlight)
+                    return; // saveNow() wrote a newer list meanwhile
+                m_inFlight = false;
+                finishWrite(saved, error, took, calls, std::exchange(m_writing, {}));
+                if (!m_held.isEmpty() || std::exchange(m_writeAgain, false))
+                    commit();
+            },
+            Qt::QueuedConnection);
+    });
+}
+
 bool CallCommitter::saveNow()
 {
     m_commitTimer.stop();
     m_saveTimer.stop();
     if (!m_store.enabled())
         return false;
+    m_writer.waitForDone(); // its answer, still to arrive, is ignored
+    ++m_writeNumber;
+    m_writeAgain = false;
     const QList<CallRecord> calls = m_registry.calls();
     QElapsedTimer clock;
     clock.start();
     QString error;
     const bool saved = m_store.save(calls, &error);
     ++m_writes;
-    countWrite(saved ? "ok" : "error", clock.nsecsElapsed(), int(calls.size()));
+    QList<Update> released = std::exchange(m_writing, {});
+    released.append(std::exchange(m_held, {}));
+    m_inFlight = false;
+    finishWrite(saved, error, clock.nsecsElapsed(), calls, released);
+    return saved;
+}
+
+void CallCommitter::finishWrite(bool saved, const QString &error, qint64 nanoseconds,
+                                const QList<CallRecord> &calls, const QList<Update> &released)
+{
+    countWrite(saved ? "ok" : "error", nanoseconds, int(calls.size()));
     if (!saved)
         qCWarning(lcDial).noquote()
             << "calls in flight not saved, a crash now would lose them:" << error;
     m_onDisk.clear();
     for (const CallRecord &c : calls)
         m_onDisk.insert(c.sid);
-    const QList<Update> held = std::exchange(m_held, {});
-    for (const Update &u : held) {
+    for (const Update &u : released) {
         // A call that ended before the write is not in it: nothing to lose.
         m_onDisk.insert(u.callSid);
         m_publish(u.owner, u.callSid, u.status);
     }
-    return saved;
 }
 
 void CallCommitter::markSaved()

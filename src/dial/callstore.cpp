@@ -183,6 +183,11 @@ std::optional<QList<CallRecord>> CallStore::deserialize(const QByteArray &data, 
 
 bool CallStore::save(const QList<CallRecord> &calls, QString *error) const
 {
+    return write(serialize(calls), error);
+}
+
+bool CallStore::write(const QByteArray &serialized, QString *error) const
+{
     if (m_path.isEmpty()) {
         *error = u"no state directory"_s;
         return false;
@@ -191,7 +196,7 @@ bool CallStore::save(const QList<CallRecord> &calls, QString *error) const
         *error = u"cannot create %1"_s.arg(m_stateDir);
         return false;
     }
-    return writeDurably(m_path, tempPath(), m_stateDir, serialize(calls), error);
+    return writeDurably(m_path, tempPath(), m_stateDir, serialized, error);
 }
 
 QString CallStore::moveAside() const

@@ -31,6 +31,9 @@ public:
     bool enabled() const { return !m_path.isEmpty(); }
 
     bool save(const QList<CallRecord> &calls, QString *error) const;
+    // Writes an already serialized list durably; safe from a worker thread
+    // (it reads only the paths, which do not change while a write runs).
+    bool write(const QByteArray &serialized, QString *error) const;
     // A missing file is an empty list. A damaged one (truncated, not JSON, an
     // unknown version) is refused: moved aside to dial-calls.json.corrupt-<UTC
     // time> so that the next save does not destroy the evidence, and the list
