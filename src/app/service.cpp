@@ -107,9 +107,14 @@ Service::Service(const config::Config &config, QObject *parent)
     , m_opsRoutes(std::make_unique<ops::OpsRoutes>())
 {
     for (twilio::TwilioClient *client : {m_rest, m_iam}) {
+        // Token validation answers 401/403 for a stranger's token: those are
+        // verdicts, not faults (the validator watches our own credentials).
+        const bool iam = client == m_iam;
         connect(client, &twilio::TwilioClient::requestFinished, this,
-                [this](const QString &, int status, std::chrono::milliseconds) {
-                    if (status >= 200 && status < 500 && status != 401 && status != 429) {
+                [this, iam](const QString &, int status, std::chrono::milliseconds) {
+                    const bool verdict = iam && (status == 401 || status == 403);
+                    if (verdict ||
+                        (status >= 200 && status < 500 && status != 401 && status != 429)) {
                         m_lastTwilioSuccessMs = QDateTime::currentMSecsSinceEpoch();
                         m_lastTwilioError.clear();
                     } else {
@@ -120,6 +125,9 @@ Service::Service(const config::Config &config, QObject *parent)
 
     m_opsRoutes->addReadinessCheck(u"not listening"_s,
                                    [this] { return m_frontDoor->isListening(); });
+    m_opsRoutes->addReadinessCheck(
+        u"Twilio rejected the credentials used for Flex token validation"_s,
+        [this] { return !m_validator->credentialsRejected(); });
     m_opsRoutes->addReadinessCheck([this]() -> QString {
         // Ready while Twilio answered recently, or nothing has failed yet.
         if (m_lastTwilioError.isEmpty())

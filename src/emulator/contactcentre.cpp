@@ -196,6 +196,7 @@ void ContactCentre::stepArrivals(qint64 dtMs)
                 t.channel = mix.first;
                 t.priority = chance(0.1) ? 10 : 0;
                 t.createdMs = m_nowMs;
+                t.queueEnteredMs = m_nowMs;
                 t.patienceMs = uniform(30, 240) * 1000;
                 m_tasks.append(t);
                 addEvent(TaskEvent::Type::TaskEntered, t);
@@ -260,8 +261,24 @@ void ContactCentre::freeWorker(const QString &workerSid)
 
 void ContactCentre::addEvent(TaskEvent::Type type, const Task &task)
 {
-    m_events[task.queueSid].append(
-        {m_nowMs, type, task.queueSid, task.channel, m_nowMs - task.createdMs});
+    m_events[task.queueSid].append({m_nowMs, type, task.queueSid, task.channel,
+                                    m_nowMs - task.createdMs, m_nowMs - task.queueEnteredMs});
+}
+
+void ContactCentre::addHistory(const QString &queueSid, const QString &channel, int tasks,
+                               qint64 waitMs)
+{
+    QList<TaskEvent> &events = m_events[queueSid];
+    const qint64 at = m_nowMs;
+    for (int i = 0; i < tasks; ++i) {
+        for (auto type : {TaskEvent::Type::TaskEntered, TaskEvent::Type::ReservationCreated,
+                          TaskEvent::Type::ReservationAccepted}) {
+            const qint64 wait = type == TaskEvent::Type::TaskEntered ? 0 : waitMs;
+            events.append({at, type, queueSid, channel, wait, wait});
+        }
+    }
+    std::stable_sort(events.begin(), events.end(),
+                     [](const TaskEvent &a, const TaskEvent &b) { return a.timeMs < b.timeMs; });
 }
 
 void ContactCentre::addWorker(const QString &name, const QStringList &queueSids, int activity)
@@ -340,6 +357,7 @@ QString ContactCentre::enqueueCallTask(const QString &callSid, const QJsonObject
                                                    : m_channels.first().uniqueName);
     t.priority = priority;
     t.createdMs = m_nowMs;
+    t.queueEnteredMs = m_nowMs;
     t.callSid = callSid;
     t.attributes = attributes;
     t.targetWorker = attributes.value(QStringLiteral("targetWorker")).toString();

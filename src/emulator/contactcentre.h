@@ -61,8 +61,9 @@ struct Task
     QString channel; // unique name
     int priority = 0;
     qint64 createdMs = 0;
-    qint64 phaseEndMs = 0; // when the current reserved/assigned/wrapping phase ends
-    qint64 patienceMs = 0; // the caller abandons after waiting this long (0: never)
+    qint64 queueEnteredMs = 0; // entry into its current queue (creation, or the last move)
+    qint64 phaseEndMs = 0;     // when the current reserved/assigned/wrapping phase ends
+    qint64 patienceMs = 0;     // the caller abandons after waiting this long (0: never)
     TaskStatus status = TaskStatus::Pending;
     QString workerSid;
     QString targetWorker; // contact URI from the task attributes
@@ -89,7 +90,8 @@ struct TaskEvent
     Type type = Type::TaskEntered;
     QString queueSid;
     QString channel;
-    qint64 waitMs = 0; // task age when the event happened
+    qint64 waitMs = 0;      // task age when the event happened
+    qint64 queueWaitMs = 0; // time in the current queue when the event happened
 };
 
 // The simulated contact centre: queues, channels, workers with activities and
@@ -126,6 +128,9 @@ public:
 
     // Outbound call answered with <Enqueue><Task>: creates a voice task in the
     // first queue targeted to attributes["targetWorker"]. Returns the task sid.
+    // `tasks` accepted tasks of `channel` that entered the queue and waited
+    // waitMs, added to history at now (tests of TaskRouter's caps).
+    void addHistory(const QString &queueSid, const QString &channel, int tasks, qint64 waitMs);
     QString enqueueCallTask(const QString &callSid, const QJsonObject &attributes, int priority);
     void callEnded(const QString &callSid);
 

@@ -73,6 +73,27 @@ HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origi
                      {QStringLiteral("talkTimeMs"), qint64(e.m_calls->talkTime().count())},
                  });
     }
+    if (path == QLatin1String("/fidelity")) {
+        if (method == "POST") {
+            QString error;
+            if (!e.fidelity().apply(body, &error))
+                return controlError(400, error);
+        }
+        return jsonResponse(200, e.fidelity().toJson());
+    }
+    if (path.startsWith(QLatin1String("/queues/")) && path.endsWith(QLatin1String("/history")) &&
+        method == "POST") {
+        const QString sid = path.mid(8).chopped(8);
+        if (!e.m_model->queue(sid))
+            return controlError(404, QStringLiteral("no such queue"));
+        const int tasks = body.value(QStringLiteral("tasks")).toInt(0);
+        if (tasks <= 0 || tasks > 100'000)
+            return controlError(400, QStringLiteral("tasks must be 1..100000"));
+        e.addHistory(sid, body.value(QStringLiteral("channel")).toString(QStringLiteral("voice")),
+                     tasks,
+                     std::chrono::seconds(body.value(QStringLiteral("waitSeconds")).toInt(0)));
+        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+    }
     if (path == QLatin1String("/faults")) {
         if (method == "GET")
             return jsonResponse(200, e.m_faults->faultsJson());

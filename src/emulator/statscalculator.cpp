@@ -29,6 +29,9 @@ QJsonObject windowAndReservations(const QString &start, const QString &end,
     };
 }
 
+// TaskRouter computes SplitByWaitTime over at most this many tasks per threshold.
+constexpr int kSplitCap = 10'000;
+
 struct Durations
 {
     qint64 count = 0;
@@ -121,7 +124,8 @@ QJsonObject StatsCalculator::realtime(const QString &queueSid, const QString &ch
             continue;
         ++eligible;
         ++perActivity[w.activity];
-        if (activities.at(w.activity).available && w.taskSid.isEmpty())
+        // TaskRouter counts workers in an available activity, busy or not.
+        if (activities.at(w.activity).available)
             ++available;
     }
     QJsonArray activityStats;
@@ -156,7 +160,7 @@ QJsonObject StatsCalculator::cumulative(const QString &queueSid, const Cumulativ
     const qint64 from = query.start.toMSecsSinceEpoch();
     const qint64 to = query.end.toMSecsSinceEpoch();
     QMap<Type, int> counts;
-    Durations accepted, canceled;
+    Durations accepted, canceled, acceptedInQueue;
     struct Split
     {
         int canceledAbove = 0, canceledBelow = 0, acceptedAbove = 0, acceptedBelow = 0;
@@ -175,11 +179,18 @@ QJsonObject StatsCalculator::cumulative(const QString &queueSid, const Cumulativ
         if (e.type == Type::ReservationAccepted || e.type == Type::TaskCanceled) {
             const bool isAccept = e.type == Type::ReservationAccepted;
             (isAccept ? accepted : canceled).add(waitSeconds);
+            if (isAccept)
+                acceptedInQueue.add(e.queueWaitMs / 1000);
             for (qsizetype i = 0; i < splits.size(); ++i) {
+                Split &s = splits[i];
+                // "up to 10,000 Tasks/Reservations for any given threshold"
+                if (s.canceledAbove + s.canceledBelow + s.acceptedAbove + s.acceptedBelow >=
+                    kSplitCap)
+                    continue;
                 // "below" = waited less than the threshold.
                 const bool below = waitSeconds < query.splitByWaitTime.at(i);
-                int &slot = isAccept ? (below ? splits[i].acceptedBelow : splits[i].acceptedAbove)
-                                     : (below ? splits[i].canceledBelow : splits[i].canceledAbove);
+                int &slot = isAccept ? (below ? s.acceptedBelow : s.acceptedAbove)
+                                     : (below ? s.canceledBelow : s.canceledAbove);
                 ++slot;
             }
         }
@@ -208,7 +219,7 @@ QJsonObject StatsCalculator::cumulative(const QString &queueSid, const Cumulativ
         {QStringLiteral("split_by_wait_time"), split},
         {QStringLiteral("wait_duration_until_accepted"), accepted.toJson()},
         {QStringLiteral("wait_duration_until_canceled"), canceled.toJson()},
-        {QStringLiteral("wait_duration_in_queue_until_accepted"), accepted.toJson()},
+        {QStringLiteral("wait_duration_in_queue_until_accepted"), acceptedInQueue.toJson()},
         {QStringLiteral("tasks_canceled"), counts.value(Type::TaskCanceled)},
         {QStringLiteral("tasks_completed"), counts.value(Type::TaskCompleted)},
         {QStringLiteral("tasks_deleted"), counts.value(Type::TaskDeleted)},

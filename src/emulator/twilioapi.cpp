@@ -134,6 +134,19 @@ void TwilioApi::handle(const HttpRequest &request, const QString &operation, con
     }
     const QString id = match.captured(2);
 
+    if (operation.startsWith(QLatin1String("List"))) {
+        const Done direct = done;
+        handleOperation(request, operation, id, origin, [this, direct](const HttpResponse &r) {
+            direct(m_fidelity.withPageHost(r));
+        });
+    } else {
+        handleOperation(request, operation, id, origin, done);
+    }
+}
+
+void TwilioApi::handleOperation(const HttpRequest &request, const QString &operation,
+                                const QString &id, const QString &origin, const Done &done)
+{
     if (operation == QLatin1String("ValidateToken")) {
         done(validateToken(request));
     } else if (operation == QLatin1String("CreateCall")) {
@@ -173,20 +186,22 @@ HttpResponse TwilioApi::validateToken(const HttpRequest &request) const
         return badRequest(QStringLiteral("Request body must be JSON with a 'token' string"));
     const auto it = m_tokens.constFind(token);
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    // Invalid and expired tokens: 403 with valid=false (the validator library
-    // only reads the body; the status code is our choice, see README).
+    // Invalid and expired tokens: valid=false, with the status the fidelity
+    // knob names (the validator library only reads the body; see README).
+    const int invalidStatus = m_fidelity.invalidTokenStatus;
     if (it == m_tokens.cend()) {
-        return jsonResponse(
-            403, QJsonObject{{QStringLiteral("valid"), false},
-                             {QStringLiteral("code"), 20101},
-                             {QStringLiteral("message"), QStringLiteral("Invalid Access Token")}});
+        return jsonResponse(invalidStatus, QJsonObject{{QStringLiteral("valid"), false},
+                                                       {QStringLiteral("code"), 20101},
+                                                       {QStringLiteral("message"),
+                                                        QStringLiteral("Invalid Access Token")}});
     }
     if (it->expiration.isValid() && it->expiration <= now) {
         return jsonResponse(
-            403, QJsonObject{{QStringLiteral("valid"), false},
-                             {QStringLiteral("code"), 20104},
-                             {QStringLiteral("message"),
-                              QStringLiteral("Access Token expired or expiration date invalid")}});
+            invalidStatus,
+            QJsonObject{{QStringLiteral("valid"), false},
+                        {QStringLiteral("code"), 20104},
+                        {QStringLiteral("message"),
+                         QStringLiteral("Access Token expired or expiration date invalid")}});
     }
     QString workerSid = it->workerSid;
     if (workerSid.isEmpty()) {
@@ -442,10 +457,16 @@ HttpResponse TwilioApi::listQueueStatistics(const HttpRequest &request, const QS
     QJsonArray items;
     for (qsizetype i = page->begin; i < page->end; ++i) {
         const QString sid = selected.at(i)->sid;
+        QJsonObject cumulative = m_stats.cumulative(sid, q);
+        QJsonObject realtime = m_stats.realtime(sid, q.channel);
+        if (m_fidelity.officialStatisticsList) {
+            cumulative = Fidelity::officialCumulative(cumulative);
+            realtime = Fidelity::officialRealtime(realtime);
+        }
         items.append(QJsonObject{
             {QStringLiteral("account_sid"), m_config.accountSid},
-            {QStringLiteral("cumulative"), m_stats.cumulative(sid, q)},
-            {QStringLiteral("realtime"), m_stats.realtime(sid, q.channel)},
+            {QStringLiteral("cumulative"), cumulative},
+            {QStringLiteral("realtime"), realtime},
             {QStringLiteral("task_queue_sid"), sid},
             {QStringLiteral("workspace_sid"), m_config.workspaceSid},
         });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "emulatorconfig.h"
+#include "fidelity.h"
 #include "httpmessage.h"
 #include "statscalculator.h"
 
@@ -48,6 +49,7 @@ public:
     void removeToken(const QString &token) { m_tokens.remove(token); }
 
     const StatsCalculator &calculator() const { return m_stats; }
+    Fidelity &fidelity() { return m_fidelity; }
 
 private:
     struct Route
@@ -57,6 +59,8 @@ private:
         QRegularExpression pattern;
     };
     bool authenticated(const HttpRequest &request) const;
+    void handleOperation(const HttpRequest &request, const QString &operation, const QString &id,
+                         const QString &origin, const Done &done);
     HttpResponse validateToken(const HttpRequest &request) const;
     HttpResponse listTaskQueues(const HttpRequest &request, const QString &origin) const;
     HttpResponse fetchTaskQueue(const QString &sid, const QString &origin) const;
@@ -76,6 +80,7 @@ private:
     bool cumulativeQuery(const QUrlQuery &query, CumulativeQuery *out, HttpResponse *error) const;
 
     EmulatorConfig m_config;
+    Fidelity m_fidelity;
     ContactCentre *m_model;
     CallSimulator *m_calls;
     StatsCalculator m_stats;

@@ -336,8 +336,20 @@ QJsonObject TwilioEmulator::cumulativeStatistics(const QString &queueSid, const 
     return m_api->calculator().cumulative(queueSid, q);
 }
 
+void TwilioEmulator::addHistory(const QString &queueSid, const QString &channel, int tasks,
+                                std::chrono::seconds wait)
+{
+    m_model->addHistory(queueSid, channel, tasks, std::chrono::milliseconds(wait).count());
+}
+
+Fidelity &TwilioEmulator::fidelity()
+{
+    return m_api->fidelity();
+}
+
 void TwilioEmulator::reset()
 {
+    m_api->fidelity() = Fidelity();
     m_faults->clearFaults();
     m_faults->resetCounters();
     m_calls->clearOutgoing();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "emulatorconfig.h"
+#include "fidelity.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -134,7 +135,16 @@ public:
                                      const QDateTime &end, const QString &channel = {},
                                      const QList<int> &splitByWaitTime = {}) const;
 
-    // Resets faults, counters, request log and recorded callbacks.
+    // Accepted tasks added to today's history of a queue (at the simulation
+    // clock's now, each having waited `wait`): enough of them cross
+    // TaskRouter's 10,000-task cap on SplitByWaitTime.
+    void addHistory(const QString &queueSid, const QString &channel, int tasks,
+                    std::chrono::seconds wait);
+
+    // --- fidelity: answers as thin as real Twilio's may be -------------------
+    Fidelity &fidelity();
+
+    // Resets faults, counters, request log, recorded callbacks and fidelity.
     void reset();
 
 Q_SIGNALS:

@@ -27,25 +27,9 @@ bool plausibleToken(const QString &token)
     return true;
 }
 
-FlexTokenValidator::Result resultFromAnswer(const twilio::TwilioResult &answer)
+FlexTokenValidator::Result validAnswer(const QJsonObject &body)
 {
     FlexTokenValidator::Result result;
-    if (!answer.ok()) {
-        const twilio::TwilioError &error = *answer.error;
-        const bool ourProblem = error.kind != twilio::TwilioError::Kind::Http ||
-                                error.httpStatus == 401 || error.httpStatus == 429 ||
-                                error.httpStatus >= 500;
-        result.outcome = ourProblem ? FlexTokenValidator::Outcome::Unavailable
-                                    : FlexTokenValidator::Outcome::Invalid;
-        result.reason = error.toString();
-        return result;
-    }
-    const QJsonObject body = answer.body;
-    if (!body.value("valid"_L1).toBool()) {
-        result.outcome = FlexTokenValidator::Outcome::Invalid;
-        result.reason = body.value("message"_L1).toString(u"token not valid"_s);
-        return result;
-    }
     result.outcome = FlexTokenValidator::Outcome::Valid;
     result.who.identity = body.value("identity"_L1).toString();
     result.who.workerSid = body.value("worker_sid"_L1).toString();
@@ -59,6 +43,38 @@ FlexTokenValidator::Result resultFromAnswer(const twilio::TwilioResult &answer)
         result.outcome = FlexTokenValidator::Outcome::Invalid;
         result.reason = u"token has no identity"_s;
     }
+    return result;
+}
+
+// The body decides, as in Twilio's own validator: a boolean "valid" is the
+// verdict on the token whatever the status (200, 401 and 403 are all seen).
+// Without one, the error's blame decides: the service's credentials, 429,
+// 5xx and network failures make validation unavailable; any other refusal
+// is a verdict on the token.
+FlexTokenValidator::Result resultFromAnswer(const twilio::TwilioResult &answer)
+{
+    FlexTokenValidator::Result result;
+    const QJsonObject body = answer.ok() ? answer.body : answer.error->body;
+    const QJsonValue valid = body.value("valid"_L1);
+    const bool twilioTrouble =
+        !answer.ok() && answer.error->blame() == twilio::TwilioError::Blame::Twilio;
+    if (valid.isBool() && !twilioTrouble) {
+        if (valid.toBool() && answer.ok())
+            return validAnswer(body);
+        result.outcome = FlexTokenValidator::Outcome::Invalid;
+        result.reason = body.value("message"_L1).toString(u"token not valid"_s);
+        return result;
+    }
+    if (answer.ok()) {
+        result.outcome = FlexTokenValidator::Outcome::Unavailable;
+        result.reason = u"token validation answer has no boolean \"valid\""_s;
+        return result;
+    }
+    const twilio::TwilioError &error = *answer.error;
+    result.outcome = error.isServiceFault() ? FlexTokenValidator::Outcome::Unavailable
+                                            : FlexTokenValidator::Outcome::Invalid;
+    result.credentialsRejected = error.blame() == twilio::TwilioError::Blame::Credentials;
+    result.reason = error.toString();
     return result;
 }
 
@@ -122,9 +138,29 @@ void FlexTokenValidator::validate(const QString &token, QObject *context, Handle
     });
 }
 
+void FlexTokenValidator::noteCredentials(const Result &result)
+{
+    if (!result.credentialsRejected) {
+        // Any verdict on a token means Twilio accepted our credentials.
+        if (result.outcome != Outcome::Unavailable)
+            m_credentialsRejectedSince.reset();
+        return;
+    }
+    const auto now = Clock::now();
+    if (!m_credentialsRejectedSince)
+        m_credentialsRejectedSince = now;
+    if (!m_lastCredentialsLog || now - *m_lastCredentialsLog >= std::chrono::minutes(1)) {
+        m_lastCredentialsLog = now;
+        qCCritical(lcAuth).noquote()
+            << "Twilio rejected the credentials used for Flex token validation (" << result.reason
+            << "); set TWILIO_IAM_API_KEY/TWILIO_IAM_API_SECRET or the account's auth token";
+    }
+}
+
 void FlexTokenValidator::finish(const QByteArray &key, Result result)
 {
-    if (result.outcome == Outcome::Unavailable)
+    noteCredentials(result);
+    if (result.outcome == Outcome::Unavailable && !result.credentialsRejected)
         qCWarning(lcAuth) << "Flex token validation unavailable:" << result.reason;
     remember(key, result);
     const QList<Waiter> waiters = m_waiting.take(key);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <optional>
 
 namespace flex::twilio {
 class TwilioClient;
@@ -35,6 +36,7 @@ public:
         FlexIdentity who;
         QString reason; // for logs and metrics; never contains the token
         bool fromCache = false;
+        bool credentialsRejected = false; // Twilio refused the service's credentials
     };
     using Handler = std::function<void(const Result &)>;
 
@@ -56,6 +58,8 @@ public:
     void validate(const QString &token, QObject *context, Handler handler);
 
     int cachedEntries() const { return int(m_cache.size()); }
+    // Since the last answer refused our credentials, until an answer accepts them.
+    bool credentialsRejected() const { return m_credentialsRejectedSince.has_value(); }
     void clearCache();
 
     static constexpr int MaxTokenLength = 8192;
@@ -73,6 +77,7 @@ private:
     };
 
     void finish(const QByteArray &key, Result result);
+    void noteCredentials(const Result &result);
     void remember(const QByteArray &key, const Result &result);
 
     twilio::TwilioClient &m_client;
@@ -80,6 +85,8 @@ private:
     QHash<QByteArray, Entry> m_cache;
     std::deque<QByteArray> m_insertionOrder;
     QHash<QByteArray, QList<Waiter>> m_waiting;
+    std::optional<std::chrono::steady_clock::time_point> m_credentialsRejectedSince;
+    std::optional<std::chrono::steady_clock::time_point> m_lastCredentialsLog;
 };
 
 } // namespace flex::server

@@ -603,6 +603,35 @@ bool sameOrigin(const QUrl &a, const QUrl &b)
                b.port(b.scheme() == QLatin1String("https") ? 443 : 80);
 }
 
+bool isTwilioHost(const QUrl &url)
+{
+    const QString host = url.host().toLower();
+    return url.scheme() == QLatin1String("https") &&
+           (host == QLatin1String("twilio.com") || host.endsWith(QLatin1String(".twilio.com")));
+}
+
+} // namespace
+
+std::optional<QUrl> nextPageThroughBase(const QUrl &next, const QUrl &base)
+{
+    if (!next.isValid() || next.isRelative())
+        return std::nullopt;
+    if (sameOrigin(next, base))
+        return next;
+    // Regional answers name their own host (taskrouter.dublin.ie1.twilio.com);
+    // the path and query are what matter, and our credentials only ever go
+    // to the configured base.
+    if (!isTwilioHost(next))
+        return std::nullopt;
+    QUrl through = next;
+    through.setScheme(base.scheme());
+    through.setHost(base.host());
+    through.setPort(base.port());
+    return through;
+}
+
+namespace {
+
 void fetchPage(TwilioClient *client, const std::shared_ptr<PageWalk> &walk, const QUrl &url)
 {
     walk->seen.insert(url);
@@ -643,12 +672,14 @@ void fetchPage(TwilioClient *client, const std::shared_ptr<PageWalk> &walk, cons
             walk->handler(walk->items, std::nullopt);
             return;
         }
-        if (!next.isValid() || !sameOrigin(next, walk->first)) {
+        const std::optional<QUrl> through = nextPageThroughBase(next, walk->first);
+        if (!through) {
             // Never send our credentials to a host we were not asked to talk to.
             walk->fail(TwilioError::Kind::BadAnswer,
                        QStringLiteral("next page URL points to another origin"));
             return;
         }
+        next = *through;
         if (walk->seen.contains(next)) {
             walk->fail(TwilioError::Kind::BadAnswer, QStringLiteral("pagination loop"));
             return;

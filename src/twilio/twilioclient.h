@@ -65,6 +65,11 @@ struct RetryPolicy
 // Parses a Retry-After header value (delta-seconds or HTTP-date, relative to now).
 std::optional<std::chrono::milliseconds> parseRetryAfter(const QByteArray &value);
 
+// Where to fetch a list's next page: `next` itself when it is on base's
+// origin; on another https *.twilio.com host (regional answers), the same
+// path and query through base's origin; anywhere else nowhere (nullopt).
+std::optional<QUrl> nextPageThroughBase(const QUrl &next, const QUrl &base);
+
 // Twilio's REST APIs over one QNetworkAccessManager: basic auth, JSON answers,
 // at most maxInFlight requests at once (the rest wait in FIFO order), a
 // timeout per request, retries with backoff for 429, 503 and network errors.
@@ -104,9 +109,10 @@ public:
 
     // GETs firstPage, follows meta.next_page_url until null, and hands over
     // the concatenation of every page's `key` array (e.g. "task_queues"; empty
-    // key: meta.key). API 2010's relative next_page_uri is followed too. Stops
-    // with BadAnswer on a URL seen before, a next page on another origin, or
-    // more than 1000 pages. On any error items is empty.
+    // key: meta.key). API 2010's relative next_page_uri is followed too; a
+    // next page on another twilio.com host goes through firstPage's origin
+    // (nextPageThroughBase). Stops with BadAnswer on a URL seen before, a next
+    // page anywhere else, or more than 1000 pages. On any error items is empty.
     void getAllPages(const QUrl &firstPage, const QString &key, const QString &endpoint,
                      QObject *context, PagesHandler handler);
 

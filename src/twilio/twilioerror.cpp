@@ -40,6 +40,18 @@ int intField(const QJsonValue &value, int fallback)
 
 } // namespace
 
+TwilioError::Blame TwilioError::blame() const
+{
+    if (kind != Kind::Http)
+        return Blame::Twilio;
+    // 20003: "Authentication Error - invalid username/password combination".
+    if (code == 20003 || httpStatus == 401)
+        return Blame::Credentials;
+    if (httpStatus == 429 || httpStatus >= 500)
+        return Blame::Twilio;
+    return Blame::Request;
+}
+
 QString TwilioError::toString() const
 {
     QString text = QStringLiteral("Twilio ") + kindName(kind);
@@ -65,6 +77,7 @@ TwilioError TwilioError::fromHttp(int httpStatus, const QByteArray &body, const 
     const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
     if (parseError.error == QJsonParseError::NoError && doc.isObject()) {
         const QJsonObject o = doc.object();
+        error.body = o;
         // RFC 9457 problem details; twilio-python requires all four members.
         const bool problem =
             o.contains(QLatin1String("type")) && o.contains(QLatin1String("title")) &&

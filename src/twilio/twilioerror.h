@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <optional>
@@ -24,6 +25,17 @@ struct TwilioError
     int code = 0;       // Twilio error code (e.g. 21211); the HTTP status when the body had none
     QString message;
     QString moreInfo;
+    QJsonObject body; // the error answer's JSON object, when it had one
+
+    // Whose problem a failure is, decided here once for every caller.
+    enum class Blame {
+        Request,     // Twilio refused what was asked (bad token, unknown SID, invalid To ...)
+        Credentials, // Twilio refused the service's own credentials (20003, or 401)
+        Twilio,      // Twilio could not answer now: 429, 5xx, network, timeout, bad answer
+    };
+    Blame blame() const;
+    // Credentials or Twilio: try again later, the caller did nothing wrong.
+    bool isServiceFault() const { return blame() != Blame::Request; }
 
     QString toString() const;
 

@@ -667,6 +667,113 @@ private Q_SLOTS:
             e->realtimeStatistics(e->queueSids().first()).value(QStringLiteral("tasks_by_status")));
     }
 
+    // TaskRouter: "statistics on up to 10,000 Tasks/Reservations for any
+    // given threshold". Counts stay exact; only the split is capped.
+    void splitByWaitTimeCappedAt10000()
+    {
+        auto e = start();
+        QVERIFY(e);
+        const QString sid = e->queueSids().first();
+        const QDateTime from = e->now().addSecs(-60);
+        e->addHistory(sid, QStringLiteral("voice"), 10'050, std::chrono::seconds(5));
+        const QJsonObject cum =
+            e->cumulativeStatistics(sid, from, e->now().addSecs(1), {}, {30, 60});
+        QCOMPARE(cum.value(QStringLiteral("tasks_entered")).toInt(), 10'050);
+        QCOMPARE(cum.value(QStringLiteral("reservations_accepted")).toInt(), 10'050);
+        const QJsonObject split = cum.value(QStringLiteral("split_by_wait_time")).toObject();
+        for (const char *threshold : {"30", "60"}) {
+            const QJsonObject t = split.value(QLatin1String(threshold)).toObject();
+            QCOMPARE(t.value(QStringLiteral("below"))
+                         .toObject()
+                         .value(QStringLiteral("reservations_accepted"))
+                         .toInt(),
+                     10'000);
+            QCOMPARE(t.value(QStringLiteral("above"))
+                         .toObject()
+                         .value(QStringLiteral("reservations_accepted"))
+                         .toInt(),
+                     0);
+        }
+    }
+
+    // total_available_workers counts workers in an available activity,
+    // busy or not; eligible counts all.
+    void availableWorkersIncludeBusyOnes()
+    {
+        EmulatorConfig c = testConfig();
+        c.arrivalsPerQueuePerMinute = 30;
+        auto e = this->start(c);
+        QVERIFY(e);
+        e->tick(120);
+        const QString sid = e->queueSids().first();
+        const QJsonObject rt = e->realtimeStatistics(sid);
+        int inAvailableActivity = 0;
+        for (const QJsonValue &a : rt.value(QStringLiteral("activity_statistics")).toArray()) {
+            const QString name = a.toObject().value(QStringLiteral("friendly_name")).toString();
+            if (name == QLatin1String("Available") || name == QLatin1String("Idle"))
+                inAvailableActivity += a.toObject().value(QStringLiteral("workers")).toInt();
+        }
+        const QJsonObject byStatus = rt.value(QStringLiteral("tasks_by_status")).toObject();
+        QVERIFY2(byStatus.value(QStringLiteral("assigned")).toInt() +
+                         byStatus.value(QStringLiteral("reserved")).toInt() +
+                         byStatus.value(QStringLiteral("wrapping")).toInt() >
+                     0,
+                 "some workers must be busy for this test to mean anything");
+        QCOMPARE(rt.value(QStringLiteral("total_available_workers")).toInt(), inAvailableActivity);
+    }
+
+    // The fidelity knobs: invalid tokens with other statuses, the official
+    // example's thin list items, next pages on a regional host.
+    void fidelityKnobs()
+    {
+        auto e = start();
+        QVERIFY(e);
+        const QByteArray control = "/__emulator/fidelity";
+        QNetworkRequest r(QUrl(e->baseUrl().toString() + QLatin1String(control)));
+        r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        QCOMPARE(wait(m_nam.post(r, R"({"invalidTokenStatus":500})")).status, 400);
+        QCOMPARE(wait(m_nam.post(r, R"({"nonsense":1})")).status, 400);
+        const Reply set = wait(m_nam.post(
+            r,
+            R"({"invalidTokenStatus":200,"officialStatisticsList":true,"pageHost":"taskrouter.dublin.ie1.twilio.com"})"));
+        QCOMPARE(set.status, 200);
+        QCOMPARE(set.json.value(QStringLiteral("invalidTokenStatus")).toInt(), 200);
+
+        QNetworkRequest validate =
+            request(*e, QStringLiteral("/v1/Accounts/") + e->config().accountSid +
+                            QStringLiteral("/Tokens/validate"));
+        validate.setHeader(QNetworkRequest::ContentTypeHeader,
+                           QByteArrayLiteral("application/json"));
+        const Reply invalid = wait(m_nam.post(validate, R"({"token":"nobody-knows-me"})"));
+        QCOMPARE(invalid.status, 200);
+        QCOMPARE(invalid.json.value(QStringLiteral("valid")), QJsonValue(false));
+
+        const Reply list = get(
+            *e, ws(*e) + QStringLiteral("/TaskQueues/Statistics?PageSize=2&SplitByWaitTime=30"));
+        QCOMPARE(list.status, 200);
+        const QJsonObject item =
+            list.json.value(QStringLiteral("task_queues_statistics")).toArray().first().toObject();
+        const QJsonObject cumulative = item.value(QStringLiteral("cumulative")).toObject();
+        QVERIFY(cumulative.contains(QStringLiteral("tasks_entered")));
+        QVERIFY(!cumulative.contains(QStringLiteral("split_by_wait_time")));
+        QVERIFY(!cumulative.contains(QStringLiteral("wait_duration_until_accepted")));
+        QVERIFY(!cumulative.contains(QStringLiteral("tasks_completed")));
+        const QJsonObject realtime = item.value(QStringLiteral("realtime")).toObject();
+        QVERIFY(realtime.contains(QStringLiteral("tasks_by_status")));
+        QVERIFY(!realtime.contains(QStringLiteral("tasks_by_priority")));
+        const QUrl next(list.json.value(QStringLiteral("meta"))
+                            .toObject()
+                            .value(QStringLiteral("next_page_url"))
+                            .toString());
+        QCOMPARE(next.host(), QStringLiteral("taskrouter.dublin.ie1.twilio.com"));
+        QCOMPARE(next.scheme(), QStringLiteral("https"));
+        QVERIFY(next.path().endsWith(QLatin1String("/TaskQueues/Statistics")));
+
+        e->reset();
+        QCOMPARE(e->fidelity().invalidTokenStatus, 403);
+        QVERIFY(!e->fidelity().officialStatisticsList);
+    }
+
     void addAndRemoveQueues()
     {
         auto e = start();

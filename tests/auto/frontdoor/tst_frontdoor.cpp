@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonObject>
 #include <QNetworkRequest>
 #include <QSignalSpy>
 #include <QTcpSocket>
@@ -72,6 +73,9 @@ private Q_SLOTS:
     void tokenPlacements();
     void refusedTokens_data();
     void refusedTokens();
+    void invalidTokenAnswers_data();
+    void invalidTokenAnswers();
+    void rejectedCredentialsShownByReadyz();
     void iamUnavailable_data();
     void iamUnavailable();
     void validationIsCached();
@@ -234,6 +238,71 @@ void tst_FrontDoor::refusedTokens()
 
     WsClient client; // and a real client cannot open it
     QVERIFY(!client.open(m_env->service().wsUrl(DialPath), u"not-a-real-token-2"_s));
+}
+
+// However Twilio answers {"valid":false} (200 in the validator's own tests,
+// 401 or 403 elsewhere), it is a verdict on the token: 403 to the client,
+// remembered, and the service stays ready.
+void tst_FrontDoor::invalidTokenAnswers_data()
+{
+    QTest::addColumn<int>("twilioStatus");
+    QTest::newRow("200 valid:false") << 200;
+    QTest::newRow("401 valid:false") << 401;
+    QTest::newRow("403 valid:false") << 403;
+}
+
+void tst_FrontDoor::invalidTokenAnswers()
+{
+    QFETCH(int, twilioStatus);
+    auto &emu = m_env->emulator();
+    QString error;
+    QVERIFY(emu.fidelity().apply(QJsonObject{{u"invalidTokenStatus"_s, twilioStatus}}, &error));
+    const QByteArray token = "stranger-token-" + QByteArray::number(twilioStatus) + "-0123456789";
+    const int before = emu.counters(u"ValidateToken"_s).requests;
+    for (int i = 0; i < 3; ++i) {
+        const QByteArray answer =
+            rawExchange(m_env->servicePort(),
+                        upgradeRequest(DialPath, "Sec-WebSocket-Protocol: " + token + "\r\n"));
+        QCOMPARE(statusOf(answer), 403);
+    }
+    emu.fidelity() = flex::emulator::Fidelity();
+    QCOMPARE(emu.counters(u"ValidateToken"_s).requests, before + 1); // negatively cached
+    const QByteArray ready = rawExchange(
+        m_env->servicePort(), "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    QVERIFY2(statusOf(ready) == 200, ready.constData());
+}
+
+// Twilio refusing the service's own credentials (20003) is not the
+// client's fault: 503, a critical log line, and /readyz says so until an
+// answer accepts the credentials again.
+void tst_FrontDoor::rejectedCredentialsShownByReadyz()
+{
+    auto &emu = m_env->emulator();
+    emu.injectFault(u"ValidateToken"_s, FaultKind::Unauthorized401, -1);
+    const QByteArray answer = rawExchange(
+        m_env->servicePort(),
+        upgradeRequest(DialPath, "Sec-WebSocket-Protocol: token-while-creds-are-bad\r\n"));
+    QCOMPARE(statusOf(answer), 503);
+    const QByteArray readyz = "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    QByteArray ready = rawExchange(m_env->servicePort(), readyz);
+    QCOMPARE(statusOf(ready), 503);
+    QVERIFY2(ready.contains("rejected the credentials used for Flex token validation"),
+             ready.constData());
+    QVERIFY(m_env->service().waitForOutput("rejected the credentials used for Flex token"));
+    // At most once a minute: a second refusal logs nothing new.
+    const int logged = int(m_env->service().output().count("rejected the credentials used"));
+    QCOMPARE(statusOf(rawExchange(
+                 m_env->servicePort(),
+                 upgradeRequest(DialPath, "Sec-WebSocket-Protocol: second-token-creds-bad\r\n"))),
+             503);
+    QCOMPARE(int(m_env->service().output().count("rejected the credentials used")), logged);
+
+    emu.clearFaults();
+    emu.addToken(u"creds-fixed-token-0123456789"_s, u"frank"_s);
+    WsClient client;
+    QVERIFY(client.open(m_env->service().wsUrl(DialPath), u"creds-fixed-token-0123456789"_s));
+    ready = rawExchange(m_env->servicePort(), readyz);
+    QVERIFY2(statusOf(ready) == 200, ready.constData());
 }
 
 void tst_FrontDoor::iamUnavailable_data()

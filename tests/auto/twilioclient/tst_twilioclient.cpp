@@ -289,6 +289,11 @@ private Q_SLOTS:
     void tooLargeAnswer();
     void concurrencyCapFifo();
     void paging();
+    void nextPageThroughBase_data();
+    void nextPageThroughBase();
+    void pagingAcrossTwilioHosts();
+    void errorBlame_data();
+    void errorBlame();
     void pagingGuards_data();
     void pagingGuards();
     void contextDestroyed();
@@ -825,6 +830,118 @@ void tst_TwilioClient::paging()
     for (int i = 0; i < 6; ++i)
         QCOMPARE(all.at(i).toObject().value(QLatin1String("sid")).toString(),
                  QStringLiteral("WQ%1").arg(i));
+}
+
+void tst_TwilioClient::nextPageThroughBase_data()
+{
+    QTest::addColumn<QString>("next");
+    QTest::addColumn<QString>("expected"); // empty: refused
+
+    const QString base = QStringLiteral("https://taskrouter.dublin.ie1.twilio.com/v1/W");
+    QTest::newRow("same origin") << base + QStringLiteral("?Page=1")
+                                 << base + QStringLiteral("?Page=1");
+    QTest::newRow("global host through the regional base")
+        << QStringLiteral("https://taskrouter.twilio.com/v1/W?PageSize=50&Page=1&PageToken=PT9")
+        << base + QStringLiteral("?PageSize=50&Page=1&PageToken=PT9");
+    QTest::newRow("another region's host")
+        << QStringLiteral("https://taskrouter.sydney.au1.twilio.com/v1/W?Page=2")
+        << base + QStringLiteral("?Page=2");
+    QTest::newRow("bare twilio.com")
+        << QStringLiteral("https://twilio.com/v1/W?Page=3") << base + QStringLiteral("?Page=3");
+    QTest::newRow("case of the host") << QStringLiteral("https://TaskRouter.Twilio.COM/v1/W?Page=4")
+                                      << base + QStringLiteral("?Page=4");
+    QTest::newRow("foreign host") << QStringLiteral("https://evil.example/v1/W") << QString();
+    QTest::newRow("lookalike suffix") << QStringLiteral("https://eviltwilio.com/v1/W") << QString();
+    QTest::newRow("twilio.com as a subdomain elsewhere")
+        << QStringLiteral("https://twilio.com.evil.example/v1/W") << QString();
+    QTest::newRow("plain http twilio")
+        << QStringLiteral("http://taskrouter.twilio.com/v1/W") << QString();
+    QTest::newRow("relative") << QStringLiteral("/v1/W?Page=1") << QString();
+}
+
+void tst_TwilioClient::nextPageThroughBase()
+{
+    QFETCH(QString, next);
+    QFETCH(QString, expected);
+    const std::optional<QUrl> through = flex::twilio::nextPageThroughBase(
+        QUrl(next), QUrl(QStringLiteral("https://taskrouter.dublin.ie1.twilio.com/v1/W?Page=0")));
+    if (expected.isEmpty()) {
+        QVERIFY(!through);
+    } else {
+        QVERIFY(through);
+        QCOMPARE(through->toString(), expected);
+    }
+}
+
+// A regional answer names another twilio.com host as its next page: the
+// walk goes on through the configured (here: loopback) base.
+void tst_TwilioClient::pagingAcrossTwilioHosts()
+{
+    FakeServer server;
+    QVERIFY(server.listen());
+    server.responder = [](const ReceivedRequest &request) {
+        const int page = request.path.mid(request.path.indexOf("Page=") + 5).toInt();
+        QJsonObject meta{{QStringLiteral("key"), QStringLiteral("task_queues")}};
+        meta.insert(QStringLiteral("next_page_url"),
+                    page < 1 ? QJsonValue(QStringLiteral(
+                                   "https://taskrouter.dublin.ie1.twilio.com/TaskQueues?Page=1"))
+                             : QJsonValue(QJsonValue::Null));
+        const QJsonObject body{{QStringLiteral("task_queues"),
+                                QJsonArray{QJsonObject{{QStringLiteral("page"), page}}}},
+                               {QStringLiteral("meta"), meta}};
+        return respond(200, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    };
+    TwilioClient client;
+    int calls = 0;
+    QJsonArray all;
+    std::optional<TwilioError> error;
+    client.getAllPages(server.url(QStringLiteral("/TaskQueues?Page=0")), QString(),
+                       QStringLiteral("ListTaskQueue"), this,
+                       [&](const QJsonArray &items, const std::optional<TwilioError> &e) {
+                           ++calls;
+                           all = items;
+                           error = e;
+                       });
+    QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWait);
+    QVERIFY2(!error, qPrintable(error ? error->toString() : QString()));
+    QCOMPARE(server.received.size(), 2);
+    QCOMPARE(all.size(), 2);
+    QCOMPARE(all.at(1).toObject().value(QLatin1String("page")).toInt(), 1);
+}
+
+void tst_TwilioClient::errorBlame_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("blame");
+
+    using B = TwilioError::Blame;
+    QTest::newRow("400 bad To") << 400 << QByteArray(R"({"code":21211,"message":"Invalid To"})")
+                                << int(B::Request);
+    QTest::newRow("403 invalid token")
+        << 403 << QByteArray(R"({"valid":false,"code":20101})") << int(B::Request);
+    QTest::newRow("404 unknown SID") << 404 << QByteArray(R"({"code":20404})") << int(B::Request);
+    QTest::newRow("401 credentials")
+        << 401 << QByteArray(R"({"code":20003,"message":"Authenticate"})") << int(B::Credentials);
+    QTest::newRow("401 without body") << 401 << QByteArray() << int(B::Credentials);
+    QTest::newRow("403 with 20003")
+        << 403 << QByteArray(R"({"code":20003})") << int(B::Credentials);
+    QTest::newRow("429") << 429 << QByteArray(R"({"code":20429})") << int(B::Twilio);
+    QTest::newRow("500") << 500 << QByteArray() << int(B::Twilio);
+    QTest::newRow("503") << 503 << QByteArray(R"({"code":20503})") << int(B::Twilio);
+}
+
+void tst_TwilioClient::errorBlame()
+{
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(int, blame);
+    const TwilioError error = TwilioError::fromHttp(status, body);
+    QCOMPARE(int(error.blame()), blame);
+    QCOMPARE(error.isServiceFault(), blame != int(TwilioError::Blame::Request));
+    TwilioError network;
+    network.kind = TwilioError::Kind::Network;
+    QCOMPARE(network.blame(), TwilioError::Blame::Twilio);
 }
 
 void tst_TwilioClient::pagingGuards_data()
