@@ -269,7 +269,7 @@ void ContactCentre::addHistory(const QString &queueSid, const QString &channel, 
                                qint64 waitMs)
 {
     QList<TaskEvent> &events = m_events[queueSid];
-    const qint64 at = m_nowMs;
+    const qint64 at = m_nowMs - 1; // windows end at now, exclusive
     for (int i = 0; i < tasks; ++i) {
         for (auto type : {TaskEvent::Type::TaskEntered, TaskEvent::Type::ReservationCreated,
                           TaskEvent::Type::ReservationAccepted}) {

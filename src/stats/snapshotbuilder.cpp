@@ -71,8 +71,12 @@ QJsonArray SnapshotBuilder::build() const
         }
         if (!m_realtimeMessage.isEmpty())
             o.insert(u"realTimeStatsMessage"_s, m_realtimeMessage);
-        if (!m_cumulativeMessage.isEmpty())
-            o.insert(u"cumulativeStatsMessage"_s, m_cumulativeMessage);
+        const QString note = m_cumulativeNotes.value(q.sid);
+        QString cumulativeMessage = m_cumulativeMessage;
+        if (!note.isEmpty())
+            cumulativeMessage += (cumulativeMessage.isEmpty() ? QString() : u" "_s) + note;
+        if (!cumulativeMessage.isEmpty())
+            o.insert(u"cumulativeStatsMessage"_s, cumulativeMessage);
         out.append(o);
     }
     return out;

@@ -35,6 +35,8 @@ public:
     // Added to every queue object while non-empty.
     void setRealtimeMessage(const QString &message) { m_realtimeMessage = message; }
     void setCumulativeMessage(const QString &message) { m_cumulativeMessage = message; }
+    // Appended to one queue's cumulativeStatsMessage (replaces all earlier notes).
+    void setCumulativeNotes(const QHash<QString, QString> &bySid) { m_cumulativeNotes = bySid; }
 
     // One object per queue that holds realtime stats for every enabled
     // channel (the plugin renders them without a null check); the others
@@ -62,6 +64,7 @@ private:
     QHash<QString, Entry> m_entries; // by queue sid
     QString m_realtimeMessage;
     QString m_cumulativeMessage;
+    QHash<QString, QString> m_cumulativeNotes; // by queue sid
 };
 
 } // namespace flex::stats

@@ -74,6 +74,50 @@ QString text(const QJsonValue &v)
 
 } // namespace
 
+namespace {
+
+QStringList missing(const QJsonObject &o, const QStringList &keys)
+{
+    QStringList out;
+    for (const QString &key : keys) {
+        if (!o.contains(key))
+            out << key;
+    }
+    return out;
+}
+
+} // namespace
+
+QStringList StatsMapper::missingRealtime(const QJsonObject &t)
+{
+    return missing(t, {u"activity_statistics"_s, u"longest_task_waiting_age"_s,
+                       u"tasks_by_priority"_s, u"tasks_by_status"_s, u"total_available_workers"_s,
+                       u"total_eligible_workers"_s, u"total_tasks"_s});
+}
+
+QStringList StatsMapper::missingCumulative(const QJsonObject &t, bool withSplit)
+{
+    QStringList keys{u"reservations_created"_s,
+                     u"reservations_rejected"_s,
+                     u"reservations_accepted"_s,
+                     u"reservations_timed_out"_s,
+                     u"reservations_canceled"_s,
+                     u"reservations_rescinded"_s,
+                     u"tasks_completed"_s,
+                     u"tasks_moved"_s,
+                     u"tasks_entered"_s,
+                     u"tasks_canceled"_s,
+                     u"tasks_deleted"_s,
+                     u"wait_duration_until_canceled"_s,
+                     u"wait_duration_until_accepted"_s,
+                     u"avg_task_acceptance_time"_s,
+                     u"start_time"_s,
+                     u"end_time"_s};
+    if (withSplit)
+        keys << u"split_by_wait_time"_s;
+    return missing(t, keys);
+}
+
 QJsonObject StatsMapper::zeroDuration()
 {
     return duration(QJsonValue::Null);

@@ -19,6 +19,16 @@ public:
     // per threshold (keys are the thresholds in seconds), zero-filled.
     static QJsonObject cumulative(const QJsonObject &twilio, const QList<int> &slaThresholds);
 
+    // The TaskRouter fields behind what the plugin shows that `twilio` does
+    // not carry (empty: complete). The list answer may be thinner than the
+    // per-queue endpoints: the official example has no split_by_wait_time,
+    // wait_duration_*, tasks_completed or tasks_by_priority.
+    static QStringList missingRealtime(const QJsonObject &twilio);
+    static QStringList missingCumulative(const QJsonObject &twilio, bool withSplit);
+
+    // TaskRouter computes SplitByWaitTime over at most this many tasks.
+    static constexpr int SplitTaskCap = 10'000;
+
     static QJsonObject zeroDuration(); // {"avg":0,"min":0,"max":0,"total":0}
     static QJsonObject zeroSplit();    // {"above":{...0},"below":{...0}}
 };

@@ -22,12 +22,13 @@ const QString kListQueues = u"ListTaskQueue"_s;
 const QString kListStatistics = u"ListTaskQueuesStatistics"_s;
 const QString kListChannels = u"ListTaskChannel"_s;
 const QString kFetchRealtime = u"FetchTaskQueueRealTimeStatistics"_s;
+const QString kFetchCumulative = u"FetchTaskQueueCumulativeStatistics"_s;
 constexpr int kPageSize = 1000;
 
 bool isStatsEndpoint(const QString &endpoint)
 {
     return endpoint == kListQueues || endpoint == kListStatistics || endpoint == kListChannels ||
-           endpoint == kFetchRealtime;
+           endpoint == kFetchRealtime || endpoint == kFetchCumulative;
 }
 
 QUrl withQuery(QUrl url, const QList<QPair<QString, QString>> &items)
@@ -57,8 +58,10 @@ struct StatsPoller::Cycle
     bool rateLimited = false;
     bool fallbackDone = false;
     std::optional<QList<QueueInfo>> queues;
-    QHash<QString, QJsonArray> statistics;                // by channel
-    QHash<QString, QHash<QString, QJsonObject>> fallback; // channel → sid → realtime
+    QHash<QString, QJsonArray> statistics;                          // by channel
+    QHash<QString, QHash<QString, QJsonObject>> fallback;           // channel → sid → realtime
+    QHash<QString, QHash<QString, QJsonObject>> fallbackCumulative; // channel → sid → cumulative
+    QStringList missingChannels; // the workspace has no such TaskChannel
     QStringList realtimeErrors;
     QStringList cumulativeErrors;
     QMetaObject::Connection counting;
@@ -280,10 +283,19 @@ void StatsPoller::onQueues(const QJsonArray &items, const std::optional<twilio::
 void StatsPoller::onStatistics(const QString &channel, const QJsonArray &items,
                                const std::optional<twilio::TwilioError> &error)
 {
-    if (error)
+    // A refusal of the request itself (400/404 for TaskChannel=video) means
+    // the workspace has no such channel: not a failure of the cycle.
+    const bool noSuchChannel =
+        error && channel != u"all"_s && error->blame() == twilio::TwilioError::Blame::Request;
+    if (noSuchChannel) {
+        m_cycle->missingChannels << channel;
+        m_notices.missingChannel(channel);
+    } else if (error) {
         m_cycle->fail(u"statistics (%1)"_s.arg(channel), *error, true);
-    else
+    } else {
         m_cycle->statistics.insert(channel, items);
+        m_notices.channelPresent(channel);
+    }
     opDone();
 }
 
@@ -293,49 +305,146 @@ void StatsPoller::opDone()
         return;
     if (!m_cycle->fallbackDone) {
         m_cycle->fallbackDone = true;
-        fetchMissingRealtime();
+        fetchIncomplete();
         if (m_cycle->pending > 0)
             return;
     }
     finishCycle();
 }
 
-// The list answer normally carries "realtime" for every queue; where it does
-// not, ask that queue's RealTimeStatistics (the Node original's way, for
-// those queues only).
-void StatsPoller::fetchMissingRealtime()
+// The list answer normally carries everything the plugin shows; where an
+// item does not (no "realtime", or the official example's thinner objects),
+// ask that queue's RealTimeStatistics or CumulativeStatistics, for those
+// queues only and within the client's concurrency cap.
+void StatsPoller::fetchIncomplete()
 {
     Cycle &c = *m_cycle;
-    const quint64 generation = c.generation;
+    const bool withSplit = !m_settings.slaThresholds.isEmpty();
+    QHash<QString, QPair<QStringList, int>> thin; // part → (fields, queues)
     for (auto it = c.statistics.cbegin(); it != c.statistics.cend(); ++it) {
-        const QString channel = it.key();
         for (const QJsonValue &v : it.value()) {
             const QJsonObject item = v.toObject();
-            if (item.value(u"realtime"_s).isObject())
-                continue;
             const QString sid = item.value(u"task_queue_sid"_s).toString();
             if (sid.isEmpty())
                 continue;
-            QList<QPair<QString, QString>> query;
-            if (channel != u"all"_s)
-                query.append({u"TaskChannel"_s, channel});
-            twilio::TwilioRequest request;
-            request.url = withQuery(
-                m_settings.workspaceUrl(u"TaskQueues/"_s + sid + u"/RealTimeStatistics"_s), query);
-            request.endpoint = kFetchRealtime;
-            ++c.pending;
-            m_client.send(request, this,
-                          [this, generation, channel, sid](const twilio::TwilioResult &result) {
-                              if (!m_cycle || m_cycle->generation != generation)
-                                  return;
-                              if (result.ok())
-                                  m_cycle->fallback[channel].insert(sid, result.body);
-                              else
-                                  m_cycle->fail(u"realtime statistics (%1)"_s.arg(channel),
-                                                *result.error, false);
-                              if (--m_cycle->pending == 0)
-                                  finishCycle();
-                          });
+            const QJsonValue realtime = item.value(u"realtime"_s);
+            const QStringList rtMissing = realtime.isObject()
+                                              ? StatsMapper::missingRealtime(realtime.toObject())
+                                              : QStringList{u"realtime"_s};
+            if (!rtMissing.isEmpty()) {
+                thin[u"realtime"_s] = {rtMissing, thin.value(u"realtime"_s).second + 1};
+                fetchQueueStatistics(it.key(), sid, false);
+            }
+            if (!c.cumulative)
+                continue;
+            const QJsonValue cumulative = item.value(u"cumulative"_s);
+            const QStringList cuMissing =
+                cumulative.isObject()
+                    ? StatsMapper::missingCumulative(cumulative.toObject(), withSplit)
+                    : QStringList{u"cumulative"_s};
+            if (!cuMissing.isEmpty()) {
+                thin[u"cumulative"_s] = {cuMissing, thin.value(u"cumulative"_s).second + 1};
+                fetchQueueStatistics(it.key(), sid, true);
+            }
+        }
+    }
+    for (auto it = thin.cbegin(); it != thin.cend(); ++it)
+        m_notices.thinList(it.key(), it->first, it->second);
+}
+
+void StatsPoller::fetchQueueStatistics(const QString &channel, const QString &sid, bool cumulative)
+{
+    Cycle &c = *m_cycle;
+    const quint64 generation = c.generation;
+    QList<QPair<QString, QString>> query;
+    if (channel != u"all"_s)
+        query.append({u"TaskChannel"_s, channel});
+    if (cumulative) {
+        QStringList thresholds;
+        for (int t : std::as_const(m_settings.slaThresholds))
+            thresholds << QString::number(t);
+        query.append({u"StartDate"_s, StatsClock::isoUtc(c.dayStart)});
+        if (!thresholds.isEmpty())
+            query.append({u"SplitByWaitTime"_s, thresholds.join(u',')});
+    }
+    twilio::TwilioRequest request;
+    const QString path = cumulative ? u"/CumulativeStatistics"_s : u"/RealTimeStatistics"_s;
+    request.url = withQuery(m_settings.workspaceUrl(u"TaskQueues/"_s + sid + path), query);
+    request.endpoint = cumulative ? kFetchCumulative : kFetchRealtime;
+    ++c.pending;
+    m_client.send(request, this,
+                  [this, generation, channel, sid, cumulative](const twilio::TwilioResult &result) {
+                      if (!m_cycle || m_cycle->generation != generation)
+                          return;
+                      Cycle &c = *m_cycle;
+                      const QString what = u"%1 statistics of a queue (%2)"_s.arg(
+                          cumulative ? u"cumulative"_s : u"realtime"_s, channel);
+                      if (result.ok())
+                          (cumulative ? c.fallbackCumulative : c.fallback)[channel].insert(
+                              sid, result.body);
+                      else if (cumulative)
+                          c.cumulativeErrors << describe(what, *result.error);
+                      else
+                          c.fail(what, *result.error, false);
+                      if (--c.pending == 0)
+                          finishCycle();
+                  });
+}
+
+// Realtime and cumulative numbers of every list item into the builder: the
+// per-queue answer where one was fetched, else the item when complete (an
+// incomplete item whose fetch failed keeps the last good numbers).
+void StatsPoller::applyStatistics(const Cycle &c)
+{
+    const bool withSplit = !m_settings.slaThresholds.isEmpty();
+    QHash<QString, QString> notes;
+    QHash<QString, QString> names;
+    for (const QueueInfo &q : c.queues.value_or(QList<QueueInfo>()))
+        names.insert(q.sid, q.friendlyName);
+    for (auto it = c.statistics.cbegin(); it != c.statistics.cend(); ++it) {
+        const QString &channel = it.key();
+        const auto fallback = c.fallback.value(channel);
+        const auto fallbackCumulative = c.fallbackCumulative.value(channel);
+        for (const QJsonValue &v : it.value()) {
+            const QJsonObject item = v.toObject();
+            const QString sid = item.value(u"task_queue_sid"_s).toString();
+            const QJsonObject realtime = item.value(u"realtime"_s).toObject();
+            if (fallback.contains(sid))
+                m_builder.setRealtime(sid, channel, StatsMapper::realtime(fallback.value(sid)));
+            else if (item.value(u"realtime"_s).isObject() &&
+                     StatsMapper::missingRealtime(realtime).isEmpty())
+                m_builder.setRealtime(sid, channel, StatsMapper::realtime(realtime));
+            if (!c.cumulative)
+                continue;
+            QJsonObject cumulative = item.value(u"cumulative"_s).toObject();
+            if (fallbackCumulative.contains(sid))
+                cumulative = fallbackCumulative.value(sid);
+            else if (!item.value(u"cumulative"_s).isObject() ||
+                     !StatsMapper::missingCumulative(cumulative, withSplit).isEmpty())
+                continue;
+            m_builder.setCumulative(sid, channel,
+                                    StatsMapper::cumulative(cumulative, m_settings.slaThresholds));
+            if (withSplit &&
+                cumulative.value(u"tasks_entered"_s).toInteger() > StatsMapper::SplitTaskCap) {
+                notes.insert(sid, StatsNotices::splitCappedMessage());
+                m_notices.splitCapped(sid, names.value(sid), c.dayStart.date());
+            }
+        }
+    }
+    if (c.cumulative) {
+        m_builder.setCumulativeNotes(notes);
+        ops::metrics()
+            .gauge("flex_stats_split_capped_queues",
+                   "Queues whose SLA split covers only TaskRouter's first 10,000 tasks today")
+            .set(notes.size());
+    }
+    // A channel the workspace does not have: zeros of the right shape, so
+    // the queue is still published (the plugin needs every channel's object).
+    for (const QString &channel : c.missingChannels) {
+        for (const QString &sid : names.keys()) {
+            m_builder.setRealtime(sid, channel, StatsMapper::realtime({}));
+            m_builder.setCumulative(sid, channel,
+                                    StatsMapper::cumulative({}, m_settings.slaThresholds));
         }
     }
 }
@@ -348,33 +457,22 @@ void StatsPoller::finishCycle()
 
     if (c.queues)
         m_builder.setQueues(*c.queues);
-    for (auto it = c.statistics.cbegin(); it != c.statistics.cend(); ++it) {
-        const QString &channel = it.key();
-        const auto fallback = c.fallback.value(channel);
-        for (const QJsonValue &v : it.value()) {
-            const QJsonObject item = v.toObject();
-            const QString sid = item.value(u"task_queue_sid"_s).toString();
-            const QJsonValue realtime = item.value(u"realtime"_s);
-            if (realtime.isObject())
-                m_builder.setRealtime(sid, channel, StatsMapper::realtime(realtime.toObject()));
-            else if (fallback.contains(sid))
-                m_builder.setRealtime(sid, channel, StatsMapper::realtime(fallback.value(sid)));
-            const QJsonValue cumulative = item.value(u"cumulative"_s);
-            if (c.cumulative && cumulative.isObject())
-                m_builder.setCumulative(
-                    sid, channel,
-                    StatsMapper::cumulative(cumulative.toObject(), m_settings.slaThresholds));
-        }
-    }
+    applyStatistics(c);
 
     const bool ok = c.realtimeErrors.isEmpty() && c.cumulativeErrors.isEmpty();
-    m_builder.setRealtimeMessage(c.realtimeErrors.isEmpty()
-                                     ? QString()
-                                     : u"Realtime statistics are not current: "_s +
-                                           c.realtimeErrors.first());
+    const QString missing = c.missingChannels.isEmpty()
+                                ? QString()
+                                : StatsNotices::missingChannelMessage(c.missingChannels);
+    QString realtimeMessage =
+        c.realtimeErrors.isEmpty()
+            ? QString()
+            : u"Realtime statistics are not current: "_s + c.realtimeErrors.first();
+    if (!missing.isEmpty())
+        realtimeMessage = realtimeMessage.isEmpty() ? missing : realtimeMessage + u' ' + missing;
+    m_builder.setRealtimeMessage(realtimeMessage);
     if (c.cumulative) {
         if (c.cumulativeErrors.isEmpty()) {
-            m_builder.setCumulativeMessage({});
+            m_builder.setCumulativeMessage(missing);
             m_cumulativeDue = false;
             m_cumulativeDay = c.dayStart;
         } else {

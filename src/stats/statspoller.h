@@ -2,6 +2,7 @@
 
 #include "stats/snapshotbuilder.h"
 #include "stats/statsclock.h"
+#include "stats/statsnotices.h"
 #include "stats/statssettings.h"
 
 #include <QElapsedTimer>
@@ -41,7 +42,8 @@ struct CycleReport
 // (every cumulativeInterval, and at once after local midnight) ask that
 // same list for StartDate=today's midnight with SplitByWaitTime; realtime
 // cycles ask for a one-minute window and ignore its cumulative part. Per-queue
-// RealTimeStatistics is only a fallback for list items without "realtime".
+// Realtime/CumulativeStatistics are only fetched for list items that lack
+// fields the plugin shows (the list answer may be thinner than those).
 // Cycles never overlap: the next one starts realtimeInterval after the start
 // of the previous one, or when it ends if it took longer; after 429 answers
 // the interval doubles per failed cycle (up to 8x).
@@ -84,7 +86,9 @@ private:
     void onQueues(const QJsonArray &items, const std::optional<twilio::TwilioError> &error);
     void onStatistics(const QString &channel, const QJsonArray &items,
                       const std::optional<twilio::TwilioError> &error);
-    void fetchMissingRealtime();
+    void fetchIncomplete();
+    void fetchQueueStatistics(const QString &channel, const QString &sid, bool cumulative);
+    void applyStatistics(const Cycle &c);
     void opDone();
     void finishCycle();
     QStringList enabledChannels() const;
@@ -100,6 +104,7 @@ private:
     quint64 m_generation = 0;
 
     SnapshotBuilder m_builder;
+    StatsNotices m_notices;
     QStringList m_discoveredChannels; // auto mode: "all" + unique names
     bool m_cumulativeDue = true;
     QDateTime m_cumulativeDay; // dayStart of the last good cumulative cycle

@@ -270,7 +270,10 @@ class tst_StatsService : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void fieldsMatchProtocolAndEmulator_data();
     void fieldsMatchProtocolAndEmulator();
+    void workspaceWithoutAChannel();
+    void splitCapNoted();
     void queuesAddedAndDeleted();
     void channels_data();
     void channels();
@@ -284,9 +287,21 @@ private Q_SLOTS:
     void reloadChangesChannelsWithoutDroppingSockets();
 };
 
+// Both ways Twilio may answer the list: our emulator's full items, and the
+// official example's thinner ones (no split, no waits, no tasks_completed,
+// no tasks_by_priority). The numbers the plugin gets must be the same.
+void tst_StatsService::fieldsMatchProtocolAndEmulator_data()
+{
+    QTest::addColumn<bool>("officialList");
+    QTest::newRow("full list items") << false;
+    QTest::newRow("official example's list items") << true;
+}
+
 void tst_StatsService::fieldsMatchProtocolAndEmulator()
 {
+    QFETCH(bool, officialList);
     TestEnvironment env(frozenConfig(3));
+    env.emulator().fidelity().officialStatisticsList = officialList;
     env.setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
     env.setEnv(u"STATS_CUMULATIVE_INTERVAL"_s, u"1"_s);
     QVERIFY(env.startService());
@@ -335,6 +350,106 @@ void tst_StatsService::fieldsMatchProtocolAndEmulator()
     // wait until one matches the emulator completely.
     QTRY_VERIFY_WITH_TIMEOUT(checkAll(int(client.messages().size()) - 1).isEmpty(), kWait);
     QVERIFY(client.json(int(client.messages().size()) - 1) != client.json(count - 1));
+
+    const int perQueue = env.emulator().counters(u"FetchTaskQueueRealTimeStatistics"_s).requests +
+                         env.emulator().counters(u"FetchTaskQueueCumulativeStatistics"_s).requests;
+    if (officialList) {
+        QVERIFY(perQueue > 0);
+        // Said once, not per cycle.
+        QCOMPARE(env.service().output().count("TaskQueues/Statistics answers lack realtime"), 1);
+        QCOMPARE(env.service().output().count("TaskQueues/Statistics answers lack cumulative"), 1);
+    } else {
+        QCOMPARE(perQueue, 0);
+        QVERIFY(!env.service().output().contains("TaskQueues/Statistics answers lack"));
+    }
+}
+
+// STATS_CHANNELS names video, the workspace has none: the dashboard still
+// gets every queue at once, video zeroed (never missing: the plugin reads
+// it unconditionally), with a message, and the log says what to change.
+void tst_StatsService::workspaceWithoutAChannel()
+{
+    emulator::EmulatorConfig config = frozenConfig(2);
+    config.channels.removeAll(u"video"_s);
+    TestEnvironment env(config);
+    env.setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
+    env.setEnv(u"STATS_CUMULATIVE_INTERVAL"_s, u"1"_s);
+    QVERIFY(env.startService());
+    WsClient client;
+    QVERIFY(client.open(env.service().wsUrl(u"/websocket/realtimeStats"_s),
+                        TestEnvironment::supervisorToken()));
+    const int i = client.waitFor([](const QJsonDocument &d) { return isQueueArray(d, 2); }, kWait);
+    QVERIFY2(i >= 0, qPrintable(client.dump()));
+    for (const QJsonValue &v : client.json(i).array()) {
+        const QJsonObject q = v.toObject();
+        const QSet<QString> want(kDefaultChannels.cbegin(), kDefaultChannels.cend());
+        QCOMPARE(channelsWith(q, u"realTimeStats_"_s), want);
+        QCOMPARE(channelsWith(q, u"cumulativeStats_"_s), want);
+        QString why;
+        const QJsonObject zeros{{u"tasks_by_status"_s, QJsonObject{{u"pending"_s, 0},
+                                                                   {u"reserved"_s, 0},
+                                                                   {u"assigned"_s, 0},
+                                                                   {u"wrapping"_s, 0}}}};
+        QVERIFY2(realtimeMatches(q[u"realTimeStats_video"_s].toObject(), zeros, &why),
+                 qPrintable(why));
+        QCOMPARE(q[u"cumulativeStats_video"_s][u"tEnter"_s].toInt(-1), 0);
+        QCOMPARE(q[u"cumulativeStats_video"_s][u"splitByWaitTime"_s].toObject().size(), 3);
+        QVERIFY2(q[u"realTimeStatsMessage"_s].toString().contains(u"no TaskChannel video"_s),
+                 qPrintable(compact(q)));
+        // The channels the workspace has are real numbers.
+        QVERIFY2(queueMatchesEmulator(q, env.emulator(), {u"all"_s, u"voice"_s, u"chat"_s},
+                                      kDefaultSla, &why) ||
+                     why.contains(u"realtime channels"_s),
+                 qPrintable(why));
+        QVERIFY(realtimeMatches(
+            q[u"realTimeStats_voice"_s].toObject(),
+            env.emulator().realtimeStatistics(q[u"sid"_s].toString(), u"voice"_s), &why));
+    }
+    QVERIFY(env.service().waitForOutput("STATS_CHANNELS=auto"));
+    const int cycles = env.emulator().counters(u"ListTaskQueue"_s).requests;
+    QTRY_VERIFY_WITH_TIMEOUT(env.emulator().counters(u"ListTaskQueue"_s).requests >= cycles + 2,
+                             kWait);
+    QCOMPARE(env.service().output().count("has no TaskChannel video"), 1);
+}
+
+// Past 10,000 tasks today, TaskRouter's split covers the first 10,000 only:
+// that queue's cumulative message says so, the others' do not.
+void tst_StatsService::splitCapNoted()
+{
+    TestEnvironment env(frozenConfig(2));
+    const QString busy = env.emulator().queueSids().first();
+    env.emulator().addHistory(busy, u"voice"_s, 10'050, std::chrono::seconds(3));
+    env.setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
+    env.setEnv(u"STATS_CUMULATIVE_INTERVAL"_s, u"1"_s);
+    QVERIFY(env.startService());
+    WsClient client;
+    QVERIFY(client.open(env.service().wsUrl(u"/websocket/realtimeStats"_s),
+                        TestEnvironment::supervisorToken()));
+    const int i = client.waitFor(
+        [](const QJsonDocument &d) {
+            return isQueueArray(d, 2) && d.array().at(0)[u"cumulativeStats_all"_s].isObject();
+        },
+        kWait);
+    QVERIFY2(i >= 0, qPrintable(client.dump()));
+    for (const QJsonValue &v : client.json(i).array()) {
+        const QJsonObject q = v.toObject();
+        const QString message = q[u"cumulativeStatsMessage"_s].toString();
+        if (q[u"sid"_s].toString() == busy) {
+            QVERIFY2(message.contains(u"first 10,000 tasks"_s), qPrintable(compact(q)));
+            QVERIFY(q[u"cumulativeStats_all"_s][u"tEnter"_s].toInt() >= 10'050); // + warm-up
+            QCOMPARE(q[u"cumulativeStats_all"_s][u"splitByWaitTime"_s][u"30"_s][u"below"_s]
+                      [u"reservations_accepted"_s]
+                          .toInt(),
+                     10'000);
+        } else {
+            QVERIFY2(message.isEmpty(), qPrintable(compact(q)));
+        }
+    }
+    QVERIFY(env.service().waitForOutput("entered more than 10,000 tasks today"));
+    const int cycles = env.emulator().counters(u"ListTaskQueue"_s).requests;
+    QTRY_VERIFY_WITH_TIMEOUT(env.emulator().counters(u"ListTaskQueue"_s).requests >= cycles + 2,
+                             kWait);
+    QCOMPARE(env.service().output().count("entered more than 10,000 tasks today"), 1);
 }
 
 void tst_StatsService::queuesAddedAndDeleted()
