@@ -53,6 +53,8 @@ private Q_SLOTS:
     void mapRealtime();
     void mapCumulative_data();
     void mapCumulative();
+    void missingFields_data();
+    void missingFields();
     void dayStart_data();
     void dayStart();
     void snapshotWaitsForEveryChannel();
@@ -183,6 +185,62 @@ void tst_StatsUnit::mapCumulative()
     QFETCH(QJsonObject, expected);
     const QJsonObject got = stats::StatsMapper::cumulative(twilio, thresholds);
     QVERIFY2(got == expected, text(got).constData());
+}
+
+void tst_StatsUnit::missingFields_data()
+{
+    QTest::addColumn<QByteArray>("realtime");
+    QTest::addColumn<QByteArray>("cumulative");
+    QTest::addColumn<bool>("withSplit");
+    QTest::addColumn<QStringList>("missing");
+
+    const QByteArray fullRt = R"({"activity_statistics":[],"longest_task_waiting_age":0,
+        "tasks_by_priority":{},"tasks_by_status":{},"total_available_workers":0,
+        "total_eligible_workers":0,"total_tasks":0})";
+    const QByteArray fullCu = R"({"reservations_created":0,"reservations_rejected":0,
+        "reservations_accepted":0,"reservations_timed_out":0,"reservations_canceled":0,
+        "reservations_rescinded":0,"tasks_completed":0,"tasks_moved":0,"tasks_entered":0,
+        "tasks_canceled":0,"tasks_deleted":0,"wait_duration_until_canceled":null,
+        "wait_duration_until_accepted":null,"avg_task_acceptance_time":0,"start_time":"",
+        "end_time":"","split_by_wait_time":null})";
+    // The official example of the list item (fields only; values do not matter).
+    const QByteArray officialRt = R"({"activity_statistics":[],"longest_task_waiting_age":0,
+        "longest_task_waiting_sid":null,"tasks_by_status":{},"total_available_workers":0,
+        "total_eligible_workers":0,"total_tasks":0})";
+    const QByteArray officialCu = R"({"avg_task_acceptance_time":0,"end_time":"",
+        "reservations_accepted":0,"reservations_canceled":0,"reservations_created":0,
+        "reservations_rejected":0,"reservations_rescinded":0,"reservations_timed_out":0,
+        "start_time":"","tasks_canceled":0,"tasks_deleted":0,"tasks_entered":0,"tasks_moved":0})";
+
+    QTest::newRow("complete (nulls count as present)") << fullRt << fullCu << true << QStringList();
+    QTest::newRow("official example")
+        << officialRt << officialCu << true
+        << QStringList{u"tasks_by_priority"_s, u"tasks_completed"_s,
+                       u"wait_duration_until_canceled"_s, u"wait_duration_until_accepted"_s,
+                       u"split_by_wait_time"_s};
+    QTest::newRow("no thresholds: no split needed")
+        << fullRt << QByteArray(fullCu).replace(R"("split_by_wait_time":null)", R"("x":1)") << false
+        << QStringList();
+    QTest::newRow("empty objects")
+        << QByteArray("{}") << QByteArray("{}") << false << QStringList{u"activity_statistics"_s};
+}
+
+void tst_StatsUnit::missingFields()
+{
+    QFETCH(QByteArray, realtime);
+    QFETCH(QByteArray, cumulative);
+    QFETCH(bool, withSplit);
+    QFETCH(QStringList, missing);
+    const QStringList got =
+        stats::StatsMapper::missingRealtime(QJsonDocument::fromJson(realtime).object()) +
+        stats::StatsMapper::missingCumulative(QJsonDocument::fromJson(cumulative).object(),
+                                              withSplit);
+    if (QTest::currentDataTag() == QByteArray("empty objects")) {
+        QCOMPARE(got.size(), 7 + 16); // every field of both
+        QVERIFY(got.contains(missing.first()));
+    } else {
+        QCOMPARE(got, missing);
+    }
 }
 
 void tst_StatsUnit::dayStart_data()
