@@ -1,6 +1,7 @@
 // TwilioClient: pure functions (form encoding, error mapping, backoff,
 // Retry-After) and behaviour against a scripted local HTTP server.
 
+#include "emulator/twilioemulator.h"
 #include "ops/metrics.h"
 #include "twilio/twilioclient.h"
 
@@ -292,6 +293,7 @@ private Q_SLOTS:
     void nextPageThroughBase_data();
     void nextPageThroughBase();
     void pagingAcrossTwilioHosts();
+    void pagingThroughRegionalEmulator();
     void errorBlame_data();
     void errorBlame();
     void pagingGuards_data();
@@ -907,6 +909,36 @@ void tst_TwilioClient::pagingAcrossTwilioHosts()
     QCOMPARE(server.received.size(), 2);
     QCOMPARE(all.size(), 2);
     QCOMPARE(all.at(1).toObject().value(QLatin1String("page")).toInt(), 1);
+}
+
+// The emulator answering as a regional Twilio: every next_page_url names
+// taskrouter.dublin.ie1.twilio.com; the walk still gets every queue, and
+// every request went to the emulator (the configured base).
+void tst_TwilioClient::pagingThroughRegionalEmulator()
+{
+    flex::emulator::EmulatorConfig config;
+    config.queueCount = 7;
+    config.frozen = true;
+    flex::emulator::TwilioEmulator emulator(config);
+    QVERIFY(emulator.listen());
+    emulator.fidelity().pageHost = QStringLiteral("taskrouter.dublin.ie1.twilio.com");
+    TwilioClient client;
+    client.setCredentials(config.accountSid, config.authToken);
+    QJsonArray all;
+    std::optional<TwilioError> error;
+    int calls = 0;
+    const QUrl first(emulator.baseUrl().toString() + QStringLiteral("/v1/Workspaces/") +
+                     config.workspaceSid + QStringLiteral("/TaskQueues?PageSize=2"));
+    client.getAllPages(first, QStringLiteral("task_queues"), QStringLiteral("ListTaskQueue"), this,
+                       [&](const QJsonArray &items, const std::optional<TwilioError> &e) {
+                           ++calls;
+                           all = items;
+                           error = e;
+                       });
+    QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWait);
+    QVERIFY2(!error, qPrintable(error ? error->toString() : QString()));
+    QCOMPARE(all.size(), 7);
+    QCOMPARE(emulator.counters(QStringLiteral("ListTaskQueue")).requests, 4);
 }
 
 void tst_TwilioClient::errorBlame_data()
