@@ -1,6 +1,7 @@
 #include "soakload.h"
 
 #include "rawsubscriber.h"
+#include "server/flextokenshape.h"
 #include "servicerig.h"
 
 #include <QJsonArray>
@@ -17,6 +18,11 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 
 namespace {
+
+QString shaped(const QString &name)
+{
+    return server::FlexTokenShape::unsignedExample(name, QByteArrayLiteral("soak"));
+}
 
 constexpr auto CallDeadline = 60s;  // a call without a final status by then is lost
 constexpr auto TokenRotation = 15s; // one agent gets a new token this often
@@ -87,7 +93,8 @@ QStringList DialLoad::emulatorTokenArgs(int agents)
 {
     QStringList args;
     for (int i = 0; i < agents; ++i)
-        args << u"--token"_s << u"soak-agent-%1-0:%2:agent"_s.arg(i).arg(agentIdentity(i));
+        args << u"--token"_s
+             << shaped(u"soak-agent-%1-0"_s.arg(i)) + u":%1:agent"_s.arg(agentIdentity(i));
     return args;
 }
 
@@ -99,7 +106,7 @@ DialLoad::DialLoad(ServiceRig &rig, QNetworkAccessManager &nam, SoakErrors &erro
     for (int i = 0; i < agents; ++i) {
         auto agent = std::make_unique<Agent>();
         agent->index = i;
-        agent->token = u"soak-agent-%1-0"_s.arg(i);
+        agent->token = shaped(u"soak-agent-%1-0"_s.arg(i));
         m_agents.push_back(std::move(agent));
     }
     connect(&m_rotateTimer, &QTimer::timeout, this, &DialLoad::rotateToken);
@@ -223,7 +230,7 @@ void DialLoad::callEnded(Agent &agent)
 void DialLoad::rotateToken()
 {
     Agent &agent = *m_agents.at(size_t(m_nextRotation++ % int(m_agents.size())));
-    const QString token = u"soak-agent-%1-%2"_s.arg(agent.index).arg(++m_rotated);
+    const QString token = shaped(u"soak-agent-%1-%2"_s.arg(agent.index).arg(++m_rotated));
     Agent *a = &agent;
     postToEmulator(m_nam, m_rig, u"/__emulator/tokens"_s,
                    {{"token"_L1, token},
@@ -263,7 +270,8 @@ QStringList StatsChurn::emulatorTokenArgs()
 {
     QStringList args;
     for (int i = 0; i < TokenPool; ++i)
-        args << u"--token"_s << u"soak-supervisor-%1:supervisor%1:supervisor"_s.arg(i);
+        args << u"--token"_s
+             << shaped(u"soak-supervisor-%1"_s.arg(i)) + u":supervisor%1:supervisor"_s.arg(i);
     return args;
 }
 
@@ -275,7 +283,7 @@ StatsChurn::StatsChurn(ServiceRig &rig, QNetworkAccessManager &nam, SoakErrors &
     , m_count(subscribers)
 {
     for (int i = 0; i < TokenPool; ++i)
-        m_tokens << u"soak-supervisor-%1"_s.arg(i);
+        m_tokens << shaped(u"soak-supervisor-%1"_s.arg(i));
     m_tokenSerial = TokenPool;
     connect(&m_churnTimer, &QTimer::timeout, this, &StatsChurn::churn);
     connect(&m_tokenTimer, &QTimer::timeout, this, &StatsChurn::renewToken);
@@ -353,7 +361,7 @@ void StatsChurn::churn()
 
 void StatsChurn::renewToken()
 {
-    const QString token = u"soak-supervisor-%1"_s.arg(m_tokenSerial++);
+    const QString token = shaped(u"soak-supervisor-%1"_s.arg(m_tokenSerial++));
     postToEmulator(m_nam, m_rig, u"/__emulator/tokens"_s,
                    {{"token"_L1, token},
                     {"identity"_L1, u"supervisor%1"_s.arg(m_tokenSerial)},

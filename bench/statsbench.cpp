@@ -10,6 +10,7 @@
 #include "emulator/twilioemulator.h"
 #include "rawsubscriber.h"
 #include "scenario.h"
+#include "server/flextokenshape.h"
 #include "subscriberfleet.h"
 
 #include <QCoreApplication>
@@ -35,7 +36,7 @@ namespace {
 
 using namespace Qt::StringLiterals;
 
-const QString kToken = u"bench-supervisor-token-0123456789"_s;
+const QString kToken = server::FlexTokenShape::unsignedExample(u"bench-supervisor"_s);
 
 // One queue count: emulator + service + N subscribers, as a chain of steps
 // on the event loop (the bench never blocks it either).

@@ -1,6 +1,7 @@
 #include "app/devmode.h"
 
 #include "emulator/twilioemulator.h"
+#include "server/flextokenshape.h"
 
 #include <QDateTime>
 #include <QRandomGenerator>
@@ -11,13 +12,14 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
+// Flex-token-shaped (the service refuses anything else before asking
+// Twilio), unguessable, accepted by the embedded emulator only.
 QString randomToken(const QString &prefix)
 {
     QByteArray bytes(24, Qt::Uninitialized);
     QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()),
                                           bytes.size() / 4);
-    return prefix + QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding |
-                                                       QByteArray::OmitTrailingEquals));
+    return server::FlexTokenShape::unsignedExample(prefix, bytes);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "ops/logcategories.h"
 #include "ops/metrics.h"
+#include "server/flextokenshape.h"
 #include "twilio/twilioclient.h"
 
 #include <QCryptographicHash>
@@ -15,17 +16,6 @@ using namespace Qt::StringLiterals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-bool plausibleToken(const QString &token)
-{
-    if (token.isEmpty() || token.size() > FlexTokenValidator::MaxTokenLength)
-        return false;
-    for (QChar c : token) {
-        if (c.unicode() <= 0x20 || c.unicode() >= 0x7f)
-            return false;
-    }
-    return true;
-}
 
 FlexTokenValidator::Result validAnswer(const QJsonObject &body)
 {
@@ -97,9 +87,18 @@ void FlexTokenValidator::clearCache()
     m_insertionOrder.clear();
 }
 
+bool FlexTokenValidator::isKnown(const QString &token) const
+{
+    const QByteArray key = QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
+    if (m_waiting.contains(key))
+        return true;
+    const auto cached = m_cache.constFind(key);
+    return cached != m_cache.cend() && cached->expiresAt > Clock::now();
+}
+
 void FlexTokenValidator::validate(const QString &token, QObject *context, Handler handler)
 {
-    if (!plausibleToken(token)) {
+    if (!FlexTokenShape::isPlausible(token)) {
         Result result;
         result.outcome = Outcome::Invalid;
         result.reason = token.isEmpty() ? u"no token"_s : u"malformed token"_s;

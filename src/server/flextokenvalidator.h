@@ -55,14 +55,16 @@ public:
     FlexTokenValidator(twilio::TwilioClient &iamClient, QObject *parent = nullptr);
 
     void configure(const Settings &settings); // keeps cached answers
+    // Tokens that are not JWT-shaped (FlexTokenShape) are refused at once.
     void validate(const QString &token, QObject *context, Handler handler);
+    // Whether validate() would answer without a new request to Twilio
+    // (cached verdict, or a check of the same token in flight).
+    bool isKnown(const QString &token) const;
 
     int cachedEntries() const { return int(m_cache.size()); }
     // Since the last answer refused our credentials, until an answer accepts them.
     bool credentialsRejected() const { return m_credentialsRejectedSince.has_value(); }
     void clearCache();
-
-    static constexpr int MaxTokenLength = 8192;
 
 private:
     struct Entry

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "emulator/twilioemulator.h"
+#include "server/flextokenshape.h"
 #include "serviceprocess.h"
 
 #include <QJsonArray>
@@ -14,6 +15,13 @@
 #include <memory>
 
 namespace flex::testing {
+
+// A Flex-token-shaped (JWT) test token, unique per name; the service refuses
+// tokens of any other shape before asking Twilio.
+inline QString flexToken(const QString &name)
+{
+    return server::FlexTokenShape::unsignedExample(name, QByteArrayLiteral("test"));
+}
 
 // An in-process Twilio emulator (fast call steps) plus the real service
 // configured against it, on free loopback ports. Tokens: agentToken()
@@ -35,9 +43,9 @@ public:
     void setEnv(const QString &name, const QString &value) { m_service.setEnv(name, value); }
     bool startService(const QStringList &arguments = {});
 
-    static QString agentToken() { return QStringLiteral("test-token-alice-0123456789"); }
-    static QString otherAgentToken() { return QStringLiteral("test-token-bob-0123456789"); }
-    static QString supervisorToken() { return QStringLiteral("test-token-sam-0123456789"); }
+    static QString agentToken() { return flexToken(QStringLiteral("alice")); }
+    static QString otherAgentToken() { return flexToken(QStringLiteral("bob")); }
+    static QString supervisorToken() { return flexToken(QStringLiteral("sam")); }
     QString stateDir() const { return m_stateDir; }
     quint16 servicePort() const { return m_service.port(); } // once started
 

@@ -590,9 +590,8 @@ void tst_DialIntegration::fiftyConcurrentDialers()
     std::vector<std::unique_ptr<WsClient>> clients;
     for (int i = 0; i < Dialers; ++i) {
         const QString identity = u"agent%1"_s.arg(i, 2, 10, QLatin1Char('0'));
-        m_env->emulator().addToken(u"token-"_s + identity + u"-0123456789"_s, identity,
-                                   {u"agent"_s}, expires);
-        clients.push_back(open(*m_env, u"token-"_s + identity + u"-0123456789"_s));
+        m_env->emulator().addToken(flex::testing::flexToken(identity), identity, {u"agent"_s}, expires);
+        clients.push_back(open(*m_env, flex::testing::flexToken(identity)));
         QVERIFY(clients.back());
     }
     for (int i = 0; i < Dialers; ++i)

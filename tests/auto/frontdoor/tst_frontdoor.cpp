@@ -220,7 +220,9 @@ void tst_FrontDoor::refusedTokens_data()
     QTest::addColumn<QByteArray>("headers");
     QTest::addColumn<int>("status");
     QTest::newRow("unknown token")
-        << QByteArray("Sec-WebSocket-Protocol: not-a-real-token-1\r\n") << 403;
+        << QByteArray("Sec-WebSocket-Protocol: " + flexToken(u"not-a-real-token-1"_s).toLatin1() +
+                      "\r\n")
+        << 403;
     QTest::newRow("no token") << QByteArray() << 403;
     QTest::newRow("garbage token") << QByteArray("token: \x01\x02\r\n") << 403;
 }
@@ -237,7 +239,7 @@ void tst_FrontDoor::refusedTokens()
     QVERIFY(!answer.contains("101"));
 
     WsClient client; // and a real client cannot open it
-    QVERIFY(!client.open(m_env->service().wsUrl(DialPath), u"not-a-real-token-2"_s));
+    QVERIFY(!client.open(m_env->service().wsUrl(DialPath), flexToken(u"not-a-real-token-2"_s)));
 }
 
 // However Twilio answers {"valid":false} (200 in the validator's own tests,
@@ -257,7 +259,7 @@ void tst_FrontDoor::invalidTokenAnswers()
     auto &emu = m_env->emulator();
     QString error;
     QVERIFY(emu.fidelity().apply(QJsonObject{{u"invalidTokenStatus"_s, twilioStatus}}, &error));
-    const QByteArray token = "stranger-token-" + QByteArray::number(twilioStatus) + "-0123456789";
+    const QByteArray token = flexToken(u"stranger-%1"_s.arg(twilioStatus)).toLatin1();
     const int before = emu.counters(u"ValidateToken"_s).requests;
     for (int i = 0; i < 3; ++i) {
         const QByteArray answer =
@@ -281,7 +283,9 @@ void tst_FrontDoor::rejectedCredentialsShownByReadyz()
     emu.injectFault(u"ValidateToken"_s, FaultKind::Unauthorized401, -1);
     const QByteArray answer = rawExchange(
         m_env->servicePort(),
-        upgradeRequest(DialPath, "Sec-WebSocket-Protocol: token-while-creds-are-bad\r\n"));
+        upgradeRequest(DialPath, "Sec-WebSocket-Protocol: " +
+                                     flexToken(u"token-while-creds-are-bad"_s).toLatin1() +
+                                     "\r\n"));
     QCOMPARE(statusOf(answer), 503);
     const QByteArray readyz = "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     QByteArray ready = rawExchange(m_env->servicePort(), readyz);
@@ -293,14 +297,17 @@ void tst_FrontDoor::rejectedCredentialsShownByReadyz()
     const int logged = int(m_env->service().output().count("rejected the credentials used"));
     QCOMPARE(statusOf(rawExchange(
                  m_env->servicePort(),
-                 upgradeRequest(DialPath, "Sec-WebSocket-Protocol: second-token-creds-bad\r\n"))),
+                 upgradeRequest(DialPath, "Sec-WebSocket-Protocol: " +
+                                              flexToken(u"second-token-creds-bad"_s).toLatin1() +
+                                              "\r\n"))),
              503);
     QCOMPARE(int(m_env->service().output().count("rejected the credentials used")), logged);
 
     emu.clearFaults();
-    emu.addToken(u"creds-fixed-token-0123456789"_s, u"frank"_s);
+    emu.addToken(flexToken(u"creds-fixed-token-0123456789"_s), u"frank"_s);
     WsClient client;
-    QVERIFY(client.open(m_env->service().wsUrl(DialPath), u"creds-fixed-token-0123456789"_s));
+    QVERIFY(client.open(m_env->service().wsUrl(DialPath),
+                        flexToken(u"creds-fixed-token-0123456789"_s)));
     ready = rawExchange(m_env->servicePort(), readyz);
     QVERIFY2(statusOf(ready) == 200, ready.constData());
 }
@@ -320,7 +327,9 @@ void tst_FrontDoor::iamUnavailable()
     emu.injectFault(u"ValidateToken"_s, FaultKind(kind), -1);
     const QByteArray answer = rawExchange(
         m_env->servicePort(),
-        upgradeRequest(DialPath, "Sec-WebSocket-Protocol: token-while-iam-is-down\r\n"), 60000);
+        upgradeRequest(DialPath, "Sec-WebSocket-Protocol: " +
+                                     flexToken(u"token-while-iam-is-down"_s).toLatin1() + "\r\n"),
+        60000);
     emu.clearFaults();
     QCOMPARE(statusOf(answer), 503);
 }
@@ -328,12 +337,13 @@ void tst_FrontDoor::iamUnavailable()
 void tst_FrontDoor::validationIsCached()
 {
     auto &emu = m_env->emulator();
-    emu.addToken(u"cached-token-0123456789"_s, u"carol"_s, {u"agent"_s},
+    emu.addToken(flexToken(u"cached-token-0123456789"_s), u"carol"_s, {u"agent"_s},
                  QDateTime::currentDateTimeUtc().addSecs(600));
     const int before = emu.counters(u"ValidateToken"_s).requests;
     for (int i = 0; i < 3; ++i) {
         WsClient client;
-        QVERIFY(client.open(m_env->service().wsUrl(DialPath), u"cached-token-0123456789"_s));
+        QVERIFY(
+            client.open(m_env->service().wsUrl(DialPath), flexToken(u"cached-token-0123456789"_s)));
     }
     QCOMPARE(emu.counters(u"ValidateToken"_s).requests, before + 1);
 
@@ -341,7 +351,8 @@ void tst_FrontDoor::validationIsCached()
     const int refusedBefore = emu.counters(u"ValidateToken"_s).requests;
     for (int i = 0; i < 3; ++i) {
         WsClient client;
-        QVERIFY(!client.open(m_env->service().wsUrl(DialPath), u"cached-bad-token-0123"_s));
+        QVERIFY(
+            !client.open(m_env->service().wsUrl(DialPath), flexToken(u"cached-bad-token-0123"_s)));
     }
     QCOMPARE(emu.counters(u"ValidateToken"_s).requests, refusedBefore + 1);
 }
@@ -349,20 +360,23 @@ void tst_FrontDoor::validationIsCached()
 void tst_FrontDoor::rateLimitedValidationIsRetried()
 {
     auto &emu = m_env->emulator();
-    emu.addToken(u"retry-token-0123456789"_s, u"dave"_s);
+    emu.addToken(flexToken(u"retry-token-0123456789"_s), u"dave"_s);
     emu.injectFault(u"ValidateToken"_s, FaultKind::TooMany429, 1, 1);
     const int before = emu.counters(u"ValidateToken"_s).requests;
     WsClient client;
-    QVERIFY(client.open(m_env->service().wsUrl(DialPath), u"retry-token-0123456789"_s, 30000));
+    QVERIFY(client.open(m_env->service().wsUrl(DialPath), flexToken(u"retry-token-0123456789"_s),
+                        30000));
     QCOMPARE(emu.counters(u"ValidateToken"_s).requests, before + 2); // refused once, retried
 
     // A 500 is not retried: the client gets 503 after exactly one request.
-    emu.addToken(u"no-retry-token-0123456789"_s, u"erin"_s);
+    emu.addToken(flexToken(u"no-retry-token-0123456789"_s), u"erin"_s);
     emu.injectFault(u"ValidateToken"_s, FaultKind::Error500, 1);
     const int before500 = emu.counters(u"ValidateToken"_s).requests;
     const QByteArray answer = rawExchange(
         m_env->servicePort(),
-        upgradeRequest(DialPath, "Sec-WebSocket-Protocol: no-retry-token-0123456789\r\n"));
+        upgradeRequest(DialPath, "Sec-WebSocket-Protocol: " +
+                                     flexToken(u"no-retry-token-0123456789"_s).toLatin1() +
+                                     "\r\n"));
     QCOMPARE(statusOf(answer), 503);
     QCOMPARE(emu.counters(u"ValidateToken"_s).requests, before500 + 1);
 }
@@ -374,7 +388,7 @@ void tst_FrontDoor::concurrencyCapHolds()
     emu.resetCounters();
     QList<QString> tokens;
     for (int i = 0; i < 6; ++i) {
-        tokens << u"cap-token-%1-0123456789"_s.arg(i);
+        tokens << flexToken(u"cap-token-%1"_s.arg(i));
         emu.addToken(tokens.last(), u"cap%1"_s.arg(i));
     }
     emu.injectFault(u"ValidateToken"_s, FaultKind::Delay, 6, 0, std::chrono::milliseconds(400));
@@ -494,7 +508,9 @@ void tst_FrontDoor::upgradeOnReusedConnection()
     other.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     QTRY_VERIFY_WITH_TIMEOUT(second.endsWith("ok\n"), 15000);
     second.clear();
-    other.write(upgradeRequest(DialPath, "Sec-WebSocket-Protocol: reused-bad-token-1\r\n"));
+    other.write(upgradeRequest(
+        DialPath,
+        "Sec-WebSocket-Protocol: " + flexToken(u"reused-bad-token-1"_s).toLatin1() + "\r\n"));
     QTRY_VERIFY_WITH_TIMEOUT(other.state() == QAbstractSocket::UnconnectedState, 15000);
     QCOMPARE(statusOf(second), 403);
 }

@@ -249,7 +249,7 @@ void tst_Operations::metricsParseAndMove()
         WsClient again; // answered from the cache
         QVERIFY(again.open(env.service().wsUrl(DialPath), TestEnvironment::agentToken()));
         WsClient bad;
-        QVERIFY(!bad.open(env.service().wsUrl(DialPath), u"bad-token-for-metrics"_s));
+        QVERIFY(!bad.open(env.service().wsUrl(DialPath), flexToken(u"bad-token-for-metrics"_s)));
         QJsonObject during;
         scrape(during);
         QCOMPARE(during.value(u"flex_websocket_connections{kind=outboundDial}"_s).toDouble(), 2.0);
@@ -351,7 +351,7 @@ void tst_Operations::noSecretInLogs()
     WsClient agent;
     QVERIFY(agent.open(env.service().wsUrl(DialPath), TestEnvironment::agentToken()));
     WsClient bad;
-    QVERIFY(!bad.open(env.service().wsUrl(DialPath), u"wrong-token-logged-nowhere"_s));
+    QVERIFY(!bad.open(env.service().wsUrl(DialPath), flexToken(u"wrong-token-logged-nowhere"_s)));
     agent.sendJson({{u"method"_s, u"call"_s},
                     {u"to"_s, u"+15551230000"_s},
                     {u"from"_s, u"+15557654321"_s},
@@ -372,7 +372,7 @@ void tst_Operations::noSecretInLogs()
     const QByteArray out = env.service().output();
     QVERIFY2(out.contains("flex.dial") || out.contains("flex.server"), "no debug output at all");
     QStringList secrets{env.emulator().config().authToken, TestEnvironment::agentToken(),
-                        u"wrong-token-logged-nowhere"_s, metricsToken};
+                        flexToken(u"wrong-token-logged-nowhere"_s), metricsToken};
     for (const auto &request : env.emulator().outgoingRequests()) {
         if (!request.signature.isEmpty())
             secrets << QString::fromLatin1(request.signature);
