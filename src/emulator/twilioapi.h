@@ -16,6 +16,7 @@ namespace flex::emulator {
 
 class CallSimulator;
 class ContactCentre;
+class SetupModel;
 struct TaskQueue;
 
 struct FlexToken
@@ -48,6 +49,9 @@ public:
     void removeToken(const QString &token) { m_tokens.remove(token); }
 
     const StatsCalculator &calculator() const { return m_stats; }
+    // Credentials, queues' target_workers and listed TaskChannels come from
+    // the set-up when one is given.
+    void setSetupModel(const SetupModel *setup) { m_setup = setup; }
 
 private:
     struct Route
@@ -78,6 +82,7 @@ private:
     EmulatorConfig m_config;
     ContactCentre *m_model;
     CallSimulator *m_calls;
+    const SetupModel *m_setup = nullptr;
     StatsCalculator m_stats;
     QList<Route> m_routes;
     QHash<QString, FlexToken> m_tokens;

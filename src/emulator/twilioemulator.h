@@ -12,12 +12,15 @@
 #include <QUrl>
 
 #include <chrono>
+#include <functional>
 
 namespace flex::emulator {
 
 class CallSimulator;
 class ContactCentre;
 class ControlApi;
+class SetupApi;
+class SetupModel;
 class FaultInjector;
 class HttpConnection;
 class HttpServer;
@@ -134,7 +137,13 @@ public:
                                      const QDateTime &end, const QString &channel = {},
                                      const QList<int> &splitByWaitTime = {}) const;
 
-    // Resets faults, counters, request log and recorded callbacks.
+    // --- set-up (workspaces, workflows, activities; SetupModel) -----------
+    // Applies set-up knobs (src/emulator/README.md, "Set-up"), e.g.
+    // {"filterExpression":"1==1"} or {"reset":true}; false with *error.
+    bool applySetup(const QJsonObject &knobs, QString *error = nullptr);
+    QJsonObject setupState() const;
+
+    // Resets faults, counters, request log, recorded callbacks and the set-up.
     void reset();
 
 Q_SIGNALS:
@@ -143,6 +152,8 @@ Q_SIGNALS:
 private:
     void onRequest(HttpConnection *connection, const HttpRequest &request);
     void answer(HttpConnection *connection, const HttpResponse &response);
+    void dispatch(const HttpRequest &request, const QString &operation, const QString &origin,
+                  const std::function<void(const HttpResponse &)> &done);
 
     EmulatorConfig m_config;
     HttpServer *m_server;
@@ -150,6 +161,8 @@ private:
     CallSimulator *m_calls;
     FaultInjector *m_faults;
     TwilioApi *m_api;
+    SetupModel *m_setup;
+    SetupApi *m_setupApi;
     ControlApi *m_control;
     QHash<HttpConnection *, int> m_pending; // connection → request id in FaultInjector
 
