@@ -70,7 +70,7 @@ QString unwrap(QString text)
         if (wrappedInParentheses(text))
             text = text.mid(1, text.size() - 2);
         else if (wrappedInQuotes(text))
-            text = text.mid(1, text.size() - 2);
+            text = squeeze(text.mid(1, text.size() - 2)); // its spaces were kept as quoted
         else
             return text;
     }
