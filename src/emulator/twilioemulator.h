@@ -67,7 +67,8 @@ struct RecordedRequestInfo
 // CreateCall, FetchCall, UpdateCall, ListTaskQueue, FetchTaskQueue,
 // FetchTaskQueueRealTimeStatistics, FetchTaskQueueCumulativeStatistics,
 // CreateTaskQueueBulkRealTimeStatistics, ListTaskQueuesStatistics,
-// ListTaskChannel, FetchWorkerStatistics.
+// ListTaskChannel, FetchWorkerStatistics, and the set-up (SetupApi): ListWorkspace,
+// FetchWorkspace, ListWorkflow, FetchWorkflow, ListActivity.
 class TwilioEmulator : public QObject
 {
     Q_OBJECT
