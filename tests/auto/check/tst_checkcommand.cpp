@@ -8,6 +8,7 @@
 #include "testenvironment.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -65,6 +66,7 @@ private Q_SLOTS:
     void twilioNotAnswering();
     void configurationError();
     void usage();
+    void devBannerCommand();
 
 private:
     // env: NAME=value overrides ("NAME=" unsets); {service}, {emulator} and
@@ -333,6 +335,37 @@ void tst_CheckCommand::usage()
     ServiceProcess help;
     QVERIFY(help.run({u"--help"_s}));
     QVERIFY(help.output().contains("flex-backend check [--json]"));
+}
+
+void tst_CheckCommand::devBannerCommand()
+{
+    // The command the dev banner prints checks the dev service and its
+    // emulator, and finds nothing wrong.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ServiceProcess dev;
+    dev.setWorkingDirectory(dir.path());
+    dev.setEnv(u"PORT"_s, u"0"_s);
+    QVERIFY2(dev.start({u"--dev"_s}), dev.output().constData());
+    const QByteArray prefix = "flex-backend check --env-file ";
+    QVERIFY2(dev.waitForOutput(prefix), dev.output().constData());
+    QVERIFY(dev.waitForOutput("Stop with Ctrl-C."));
+    const QByteArray out = dev.output();
+    const qsizetype at = out.indexOf(prefix) + prefix.size();
+    const QString envFile = QString::fromUtf8(out.mid(at, out.indexOf('\n', at) - at)).trimmed();
+    QVERIFY(!envFile.isEmpty());
+    QVERIFY2(QFileInfo(dir.filePath(envFile)).exists() || QFileInfo(envFile).exists(),
+             qPrintable(envFile));
+
+    ServiceProcess check;
+    check.setWorkingDirectory(dir.path());
+    QVERIFY(check.run({u"check"_s, u"--env-file"_s, envFile}, 60000));
+    const QString report = QString::fromUtf8(check.output());
+    QVERIFY2(check.exitCode() == 0, qPrintable(report));
+    QVERIFY2(report.contains(u"\n11 ok, 0 warnings, 0 failed"_s), qPrintable(report));
+    QVERIFY(!report.contains(flex::emulator::EmulatorConfig{}.authToken));
+    dev.terminate();
+    QVERIFY(dev.waitForExit());
 }
 
 QTEST_GUILESS_MAIN(tst_CheckCommand)
