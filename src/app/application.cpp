@@ -124,8 +124,13 @@ void Application::announce(const config::Config &config)
     if (config.redis.enabled)
         qCWarning(lcConfig) << "REDIS_URL is set, but this build has no cluster mode yet:"
                                " this instance runs on its own";
-    if (m_dev)
-        printText(stdout, m_dev->welcome(url));
+    if (m_dev) {
+        QString error;
+        const QString checkEnv = m_dev->writeCheckEnvFile(config.stateDir, url, &error);
+        if (checkEnv.isEmpty())
+            qCWarning(lcApp).noquote() << "dev mode: no env file for check:" << error;
+        printText(stdout, m_dev->welcome(url, checkEnv));
+    }
 }
 
 void Application::watchSignals()

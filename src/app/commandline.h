@@ -11,9 +11,10 @@ namespace flex::app {
 // the environment and the env file in one place (ConfigLoader::load).
 struct CommandLine
 {
-    enum class Action { Run, PrintConfig, Help, Version, Error };
+    enum class Action { Run, PrintConfig, Check, Help, Version, Error };
     Action action = Action::Run;
     bool devMode = false;
+    bool json = false; // check --json
     QString envFile;
     config::Values values;
     QString text; // help text, version line or error message

@@ -4,6 +4,8 @@
 #include "server/flextokenshape.h"
 
 #include <QDateTime>
+#include <QDir>
+#include <QFile>
 #include <QRandomGenerator>
 
 namespace flex::app {
@@ -67,9 +69,38 @@ config::Values DevMode::fallbacks() const
             {QString(config::names::StateDir), u"state-dev"_s}};
 }
 
-QString DevMode::welcome(const QUrl &serviceUrl) const
+QString DevMode::writeCheckEnvFile(const QString &stateDir, const QUrl &serviceUrl,
+                                   QString *error) const
+{
+    const QString dir = stateDir.isEmpty() ? u"state-dev"_s : stateDir;
+    if (!QDir().mkpath(dir)) {
+        *error = u"cannot create "_s + dir;
+        return {};
+    }
+    QByteArray text = "# Written by flex-backend --dev: `flex-backend check --env-file` this file\n"
+                      "# checks the embedded emulator and the running dev service.\n";
+    const QList<QPair<QString, QString>> settings = m_emulator->serviceSettings();
+    for (const auto &[key, value] : settings)
+        text += (key + u'=' + value + u'\n').toUtf8();
+    text += "EXTERNAL_HOST=" + serviceUrl.toString(QUrl::StripTrailingSlash).toUtf8() + '\n';
+    QFile file(QDir(dir).filePath(u"check.env"_s));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+        file.write(text) != text.size()) {
+        *error = u"cannot write %1: %2"_s.arg(file.fileName(), file.errorString());
+        return {};
+    }
+    return file.fileName();
+}
+
+QString DevMode::welcome(const QUrl &serviceUrl, const QString &checkEnvFile) const
 {
     const QString url = serviceUrl.toString(QUrl::StripTrailingSlash);
+    const QString check =
+        checkEnvFile.isEmpty()
+            ? QString()
+            : u"  - Check the Twilio set-up (the emulator's):  flex-backend check --env-file "_s +
+                  checkEnvFile + u'\n';
     return uR"(
 flex-backend is running in dev mode against an embedded Twilio emulator
 (%2). Nothing here reaches the real Twilio.
@@ -89,9 +120,9 @@ Try:
     (realtime) and 30 s (today's totals).
   - Health and metrics:  curl %1/healthz ; curl %1/metrics
   - A raw socket:  websocat -H 'Sec-WebSocket-Protocol: %3' %5/websocket/outboundDial
-Stop with Ctrl-C.
+%6Stop with Ctrl-C.
 )"_s.arg(url, m_emulator->baseUrl().toString(QUrl::StripTrailingSlash), m_agentToken,
-         m_supervisorToken, QString(url).replace(u"http"_s, u"ws"_s));
+         m_supervisorToken, QString(url).replace(u"http"_s, u"ws"_s), check);
 }
 
 } // namespace flex::app

@@ -30,7 +30,13 @@ public:
     // and values used when nothing else sets them.
     config::Values overrides() const;
     config::Values fallbacks() const;
-    QString welcome(const QUrl &serviceUrl) const;
+    // The banner; checkEnvFile (when not empty) is the env file that points
+    // `flex-backend check` at this emulator and service.
+    QString welcome(const QUrl &serviceUrl, const QString &checkEnvFile = {}) const;
+    // Writes <stateDir>/check.env: the emulator's settings and EXTERNAL_HOST
+    // = the service, owner-only. Answers its path, or empty (and *error).
+    QString writeCheckEnvFile(const QString &stateDir, const QUrl &serviceUrl,
+                              QString *error) const;
 
     QString agentToken() const { return m_agentToken; }
     QString supervisorToken() const { return m_supervisorToken; }

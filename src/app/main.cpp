@@ -1,5 +1,6 @@
 #include "app/application.h"
 #include "app/commandline.h"
+#include "check/checkcommand.h"
 
 #include <QCoreApplication>
 
@@ -23,6 +24,13 @@ int main(int argc, char *argv[])
         const flex::app::StartupError error{flex::app::StartupError::Kind::Usage, cli.text};
         std::fputs((u"flex-backend: "_s + error.message + u'\n').toLocal8Bit().constData(), stderr);
         return error.exitCode();
+    }
+    case flex::app::CommandLine::Action::Check: {
+        flex::config::LoadRequest request;
+        request.commandLine = cli.values;
+        request.envFile = cli.envFile;
+        flex::check::CheckCommand command(request, cli.json);
+        return command.run();
     }
     case flex::app::CommandLine::Action::Run:
     case flex::app::CommandLine::Action::PrintConfig:

@@ -3,6 +3,7 @@
 #include "callsimulator.h"
 #include "contactcentre.h"
 #include "faultinjector.h"
+#include "setupapi.h"
 #include "statscalculator.h"
 #include "twilioemulator.h"
 #include "twilioerror.h"
@@ -121,6 +122,8 @@ HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origi
             return jsonResponse(200, e.m_faults->faultsJson());
         }
     }
+    if (path == QLatin1String("/setup"))
+        return e.m_setupApi->control(method, body);
     if (path == QLatin1String("/faults/clear") && method == "POST") {
         e.clearFaults(body.value(QStringLiteral("operation")).toString());
         return jsonResponse(200, e.m_faults->faultsJson());

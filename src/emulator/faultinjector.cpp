@@ -60,6 +60,12 @@ const QStringList &FaultInjector::operations()
         QStringLiteral("ListTaskQueuesStatistics"),
         QStringLiteral("ListTaskChannel"),
         QStringLiteral("FetchWorkerStatistics"),
+        // The set-up (SetupApi).
+        QStringLiteral("ListWorkspace"),
+        QStringLiteral("FetchWorkspace"),
+        QStringLiteral("ListWorkflow"),
+        QStringLiteral("FetchWorkflow"),
+        QStringLiteral("ListActivity"),
     };
     return ops;
 }

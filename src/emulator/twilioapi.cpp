@@ -4,6 +4,7 @@
 #include "contactcentre.h"
 #include "pager.h"
 #include "requestsigner.h"
+#include "setupmodel.h"
 #include "twilioerror.h"
 
 #include <QCryptographicHash>
@@ -91,6 +92,8 @@ bool TwilioApi::authenticated(const HttpRequest &request) const
         return false;
     const QString user = QString::fromUtf8(decoded.left(colon));
     const QString password = QString::fromUtf8(decoded.mid(colon + 1));
+    if (m_setup)
+        return m_setup->accepts(user, password);
     return (user == m_config.accountSid && password == m_config.authToken) ||
            (!m_config.apiKeySid.isEmpty() && user == m_config.apiKeySid &&
             password == m_config.apiKeySecret);
@@ -247,7 +250,8 @@ QJsonObject TwilioApi::queueJson(const TaskQueue &queue, const QString &origin) 
         {QStringLiteral("reservation_activity_sid"), QJsonValue::Null},
         {QStringLiteral("reservation_activity_name"), QJsonValue::Null},
         {QStringLiteral("sid"), queue.sid},
-        {QStringLiteral("target_workers"), QStringLiteral("1==1")},
+        {QStringLiteral("target_workers"),
+         m_setup ? m_setup->targetWorkers(queue.sid) : QStringLiteral("1==1")},
         {QStringLiteral("task_order"), QStringLiteral("FIFO")},
         {QStringLiteral("url"), url},
         {QStringLiteral("workspace_sid"), m_config.workspaceSid},
@@ -477,10 +481,14 @@ HttpResponse TwilioApi::listQueueStatistics(const HttpRequest &request, const QS
 
 HttpResponse TwilioApi::listTaskChannels(const HttpRequest &request, const QString &origin) const
 {
-    const QList<TaskChannel> &channels = m_model->channels();
+    QList<TaskChannel> channels;
     QList<qint64> seqs;
-    for (const TaskChannel &c : channels)
-        seqs.append(c.seq);
+    for (const TaskChannel &c : m_model->channels()) {
+        if (!m_setup || m_setup->listsChannel(c.uniqueName)) {
+            channels.append(c);
+            seqs.append(c.seq);
+        }
+    }
     QString error;
     const auto page =
         paginate(seqs, request.query, workspaceUrl(origin) + QStringLiteral("/TaskChannels"),

@@ -17,6 +17,7 @@ namespace flex::emulator {
 
 class CallSimulator;
 class ContactCentre;
+class SetupModel;
 struct TaskQueue;
 
 struct FlexToken
@@ -50,6 +51,9 @@ public:
 
     const StatsCalculator &calculator() const { return m_stats; }
     Fidelity &fidelity() { return m_fidelity; }
+    // Credentials, queues' target_workers and listed TaskChannels come from
+    // the set-up when one is given.
+    void setSetupModel(const SetupModel *setup) { m_setup = setup; }
 
 private:
     struct Route
@@ -83,6 +87,7 @@ private:
     Fidelity m_fidelity;
     ContactCentre *m_model;
     CallSimulator *m_calls;
+    const SetupModel *m_setup = nullptr;
     StatsCalculator m_stats;
     QList<Route> m_routes;
     QHash<QString, FlexToken> m_tokens;

@@ -5,6 +5,8 @@
 #include "controlapi.h"
 #include "faultinjector.h"
 #include "httpserver.h"
+#include "setupapi.h"
+#include "setupmodel.h"
 #include "twilioapi.h"
 #include "twilioerror.h"
 
@@ -21,8 +23,11 @@ TwilioEmulator::TwilioEmulator(const EmulatorConfig &config, QObject *parent)
     , m_calls(new CallSimulator(config.accountSid, config.authToken.toUtf8(), m_model, this))
     , m_faults(new FaultInjector(this))
     , m_api(new TwilioApi(config, m_model, m_calls, this))
+    , m_setup(new SetupModel(config, m_model, this))
+    , m_setupApi(new SetupApi(config, m_setup, this))
     , m_control(new ControlApi(this))
 {
+    m_api->setSetupModel(m_setup);
     m_calls->setStepInterval(config.callStepInterval);
     m_calls->setTalkTime(config.talkTime);
     connect(m_server, &HttpServer::requestReceived, this, &TwilioEmulator::onRequest);
@@ -89,7 +94,9 @@ void TwilioEmulator::onRequest(HttpConnection *connection, const HttpRequest &re
         return;
     }
 
-    const QString operation = m_api->operationFor(request);
+    QString operation = m_api->operationFor(request);
+    if (operation.isEmpty())
+        operation = m_setupApi->operationFor(request);
     RecordedRequest record;
     record.time = QDateTime::currentDateTimeUtc();
     record.operation = operation;
@@ -110,7 +117,7 @@ void TwilioEmulator::onRequest(HttpConnection *connection, const HttpRequest &re
     const std::optional<Fault> fault =
         operation.isEmpty() ? std::nullopt : m_faults->takeFault(operation);
     if (!fault) {
-        m_api->handle(request, operation, origin, done);
+        dispatch(request, operation, origin, done);
         return;
     }
     switch (fault->kind) {
@@ -142,10 +149,20 @@ void TwilioEmulator::onRequest(HttpConnection *connection, const HttpRequest &re
     case Fault::Kind::Delay:
         QTimer::singleShot(fault->delay, this, [this, guard, request, operation, origin, done] {
             if (guard)
-                m_api->handle(request, operation, origin, done);
+                dispatch(request, operation, origin, done);
         });
         return;
     }
+}
+
+void TwilioEmulator::dispatch(const HttpRequest &request, const QString &operation,
+                              const QString &origin,
+                              const std::function<void(const HttpResponse &)> &done)
+{
+    if (SetupApi::operations().contains(operation))
+        done(m_setupApi->handle(request, operation, origin));
+    else
+        m_api->handle(request, operation, origin, done);
 }
 
 void TwilioEmulator::answer(HttpConnection *connection, const HttpResponse &response)
@@ -347,9 +364,24 @@ Fidelity &TwilioEmulator::fidelity()
     return m_api->fidelity();
 }
 
+bool TwilioEmulator::applySetup(const QJsonObject &knobs, QString *error)
+{
+    QString message;
+    const bool ok = m_setup->apply(knobs, &message);
+    if (error)
+        *error = message;
+    return ok;
+}
+
+QJsonObject TwilioEmulator::setupState() const
+{
+    return m_setup->state();
+}
+
 void TwilioEmulator::reset()
 {
     m_api->fidelity() = Fidelity();
+    m_setup->reset();
     m_faults->clearFaults();
     m_faults->resetCounters();
     m_calls->clearOutgoing();

@@ -13,12 +13,15 @@
 #include <QUrl>
 
 #include <chrono>
+#include <functional>
 
 namespace flex::emulator {
 
 class CallSimulator;
 class ContactCentre;
 class ControlApi;
+class SetupApi;
+class SetupModel;
 class FaultInjector;
 class HttpConnection;
 class HttpServer;
@@ -65,7 +68,8 @@ struct RecordedRequestInfo
 // CreateCall, FetchCall, UpdateCall, ListTaskQueue, FetchTaskQueue,
 // FetchTaskQueueRealTimeStatistics, FetchTaskQueueCumulativeStatistics,
 // CreateTaskQueueBulkRealTimeStatistics, ListTaskQueuesStatistics,
-// ListTaskChannel, FetchWorkerStatistics.
+// ListTaskChannel, FetchWorkerStatistics, and the set-up (SetupApi): ListWorkspace,
+// FetchWorkspace, ListWorkflow, FetchWorkflow, ListActivity.
 class TwilioEmulator : public QObject
 {
     Q_OBJECT
@@ -144,7 +148,13 @@ public:
     // --- fidelity: answers as thin as real Twilio's may be -------------------
     Fidelity &fidelity();
 
-    // Resets faults, counters, request log, recorded callbacks and fidelity.
+    // --- set-up (workspaces, workflows, activities; SetupModel) -----------
+    // Applies set-up knobs (src/emulator/README.md, "Set-up"), e.g.
+    // {"filterExpression":"1==1"} or {"reset":true}; false with *error.
+    bool applySetup(const QJsonObject &knobs, QString *error = nullptr);
+    QJsonObject setupState() const;
+
+    // Resets faults, counters, request log, recorded callbacks the set-up and fidelity.
     void reset();
 
 Q_SIGNALS:
@@ -153,6 +163,8 @@ Q_SIGNALS:
 private:
     void onRequest(HttpConnection *connection, const HttpRequest &request);
     void answer(HttpConnection *connection, const HttpResponse &response);
+    void dispatch(const HttpRequest &request, const QString &operation, const QString &origin,
+                  const std::function<void(const HttpResponse &)> &done);
 
     EmulatorConfig m_config;
     HttpServer *m_server;
@@ -160,6 +172,8 @@ private:
     CallSimulator *m_calls;
     FaultInjector *m_faults;
     TwilioApi *m_api;
+    SetupModel *m_setup;
+    SetupApi *m_setupApi;
     ControlApi *m_control;
     QHash<HttpConnection *, int> m_pending; // connection → request id in FaultInjector
 

@@ -9,6 +9,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
+#include <QUrlQuery>
 
 namespace flex::ops {
 
@@ -32,6 +34,22 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 QByteArray json(const QJsonObject &object)
 {
     return QJsonDocument(object).toJson(QJsonDocument::Compact) + '\n';
+}
+
+OpsRoutes::Response healthz(const std::optional<QString> &nonce)
+{
+    if (!nonce)
+        return {200, "text/plain; charset=utf-8", "ok\n", {}};
+    static const QRegularExpression pattern(u"^[A-Za-z0-9_-]{1,128}$"_s);
+    if (!pattern.match(*nonce).hasMatch())
+        return {400,
+                "application/json",
+                json({{u"error"_s, u"nonce must be 1 to 128 letters, digits, - or _"_s}}),
+                {}};
+    return {200,
+            "application/json",
+            json({{u"status"_s, u"ok"_s}, {u"service"_s, u"flex-backend"_s}, {u"nonce"_s, *nonce}}),
+            {}};
 }
 
 } // namespace
@@ -93,7 +111,7 @@ OpsRoutes::Access OpsRoutes::access(const Request &request) const
 OpsRoutes::Response OpsRoutes::handle(const Request &request) const
 {
     if (request.path == "/healthz")
-        return {200, "text/plain; charset=utf-8", "ok\n", {}};
+        return healthz(request.nonce);
     if (request.path != "/readyz" && request.path != "/metrics")
         return {404, "text/plain; charset=utf-8", "not found\n", {}};
 
@@ -125,6 +143,9 @@ void OpsRoutes::registerRoutes(QHttpServer &server)
         request.authorization = httpRequest.value("Authorization");
         request.forwarded = !httpRequest.value("Forwarded").isEmpty() ||
                             !httpRequest.value("X-Forwarded-For").isEmpty();
+        const QUrlQuery query(httpRequest.url());
+        if (query.hasQueryItem(u"nonce"_s))
+            request.nonce = query.queryItemValue(u"nonce"_s, QUrl::FullyDecoded);
         const Response r = handle(request);
         QHttpServerResponse response(r.contentType, r.body,
                                      static_cast<QHttpServerResponse::StatusCode>(r.status));

@@ -12,7 +12,11 @@
 //             ? QString() : u"last Twilio contact failed: "_s + twilio.lastError(); });
 //     ops.registerRoutes(httpServer);                 // QHttpServer &
 //
-// /healthz: 200 "ok" to anyone while the event loop turns.
+// /healthz: 200 "ok" to anyone while the event loop turns. With ?nonce=N
+//           (1 to 128 letters, digits, - or _) 200 {"status":"ok",
+//           "service":"flex-backend","nonce":N}: `flex-backend check` sends a
+//           fresh nonce to https://EXTERNAL_HOST/healthz to see that this
+//           service, not something else, answers there. Another nonce: 400.
 // /readyz:  200 {"ready":true,"reasons":[]} or 503 {"ready":false,"reasons":[...]}.
 // /metrics: the registry in the Prometheus text format 0.0.4.
 // /readyz and /metrics answer loopback clients only (403 otherwise) while no
@@ -29,6 +33,7 @@
 #include <QString>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 class QHttpServer;
@@ -63,8 +68,9 @@ public:
     {
         QByteArray path;
         QHostAddress remoteAddress;
-        QByteArray authorization; // Authorization header value
-        bool forwarded = false;   // carried Forwarded / X-Forwarded-For
+        QByteArray authorization;     // Authorization header value
+        bool forwarded = false;       // carried Forwarded / X-Forwarded-For
+        std::optional<QString> nonce; // /healthz?nonce=
     };
     // Returns a response for /healthz, /readyz and /metrics (404 otherwise).
     Response handle(const Request &request) const;

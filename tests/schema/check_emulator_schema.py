@@ -227,6 +227,34 @@ def run(binary, spec):
             "POST", "/v1/Accounts/%s/Tokens/validate" % emu.account, b'{"token":"nope"}', "application/json"),
             TOKEN_INVALID_SCHEMA)
 
+        # --- the set-up (what flex-backend check reads) ------------------------
+        state = emu.control("GET", "/")[1]
+        workflow = state["workflowSid"]
+        expect("ListWorkspace", "ListWorkspace", 200, emu.request("GET", "/v1/Workspaces"))
+        expect("ListWorkspace paged", "ListWorkspace", 200, emu.request("GET", "/v1/Workspaces?PageSize=1"))
+        expect("FetchWorkspace", "FetchWorkspace", 200, emu.request("GET", ws))
+        expect("ListWorkflow", "ListWorkflow", 200, emu.request("GET", ws + "/Workflows"))
+        body = expect("FetchWorkflow", "FetchWorkflow", 200, emu.request("GET", ws + "/Workflows/" + workflow))
+        if isinstance(body, dict):
+            config = json.loads(body.get("configuration") or "null")
+            if not isinstance(config, dict) or "task_routing" not in config:
+                checker.failures.append("FetchWorkflow: configuration is not a JSON string with task_routing")
+        expect("ListActivity", "ListActivity", 200, emu.request("GET", ws + "/Activities"))
+        expect("ListActivity filtered", "ListActivity", 200, emu.request("GET", ws + "/Activities?Available=true&PageSize=1"))
+        # Broken set-ups keep the shapes.
+        emu.control("POST", "/setup", {"targetWorkers": "routing.skills HAS 'sales'", "removeActivities": ["Offline"],
+                                       "removeChannels": ["video"], "filterFirst": False})
+        expect("FetchTaskQueue narrow", "FetchTaskQueue", 200, emu.request("GET", ws + "/TaskQueues/" + q))
+        expect("ListActivity removed", "ListActivity", 200, emu.request("GET", ws + "/Activities"))
+        expect("ListTaskChannel removed", "ListTaskChannel", 200, emu.request("GET", ws + "/TaskChannels"))
+        expect("FetchWorkflow not first", "FetchWorkflow", 200, emu.request("GET", ws + "/Workflows/" + workflow))
+        emu.control("POST", "/setup", {"workflowElsewhere": True})
+        expect("404 workflow elsewhere", None, 404, emu.request("GET", ws + "/Workflows/" + workflow))
+        emu.control("POST", "/setup", {"rejectAuthToken": True})
+        expect("401 auth token rejected", None, 401, emu.request("GET", "/v1/Workspaces"))
+        emu.control("POST", "/setup", {"reset": True})
+        expect("404 unknown workspace", None, 404, emu.request("GET", "/v1/Workspaces/WS" + "0" * 32))
+
         # --- errors ----------------------------------------------------------
         expect("401 no auth", None, 401, emu.request("GET", ws + "/TaskQueues", auth=False))
         expect("401 bad token", None, 401, emu.request("GET", ws + "/TaskQueues", password="wrong"))

@@ -189,12 +189,45 @@ private Q_SLOTS:
         OpsRoutes routes(&registry);
         routes.setMetricsToken(token);
         for (const char *path : {"/metrics", "/readyz"}) {
-            const auto r = routes.handle({path, QHostAddress(remote), authorization, forwarded});
+            const auto r =
+                routes.handle({path, QHostAddress(remote), authorization, forwarded, {}});
             QCOMPARE(r.status, status);
             QCOMPARE(r.wwwAuthenticate.isEmpty(), status != 401);
         }
         // /healthz is open to everyone.
-        QCOMPARE(routes.handle({"/healthz", QHostAddress(remote), {}, forwarded}).status, 200);
+        QCOMPARE(routes.handle({"/healthz", QHostAddress(remote), {}, forwarded, {}}).status, 200);
+    }
+
+    void healthzNonce_data()
+    {
+        QTest::addColumn<QString>("nonce");
+        QTest::addColumn<int>("status");
+        QTest::newRow("random") << u"aZ09_-Qx7w"_s << 200;
+        QTest::newRow("one char") << u"x"_s << 200;
+        QTest::newRow("128 chars") << QString(128, u'n') << 200;
+        QTest::newRow("empty") << QString() << 400;
+        QTest::newRow("129 chars") << QString(129, u'n') << 400;
+        QTest::newRow("markup") << u"<script>"_s << 400;
+        QTest::newRow("space") << u"a b"_s << 400;
+    }
+
+    void healthzNonce()
+    {
+        QFETCH(QString, nonce);
+        QFETCH(int, status);
+        Metrics registry;
+        OpsRoutes routes(&registry);
+        OpsRoutes::Request request{"/healthz", QHostAddress(u"203.0.113.9"_s), {}, true, nonce};
+        const auto r = routes.handle(request);
+        QCOMPARE(r.status, status);
+        QCOMPARE(r.contentType, QByteArray("application/json"));
+        const QJsonObject body = QJsonDocument::fromJson(r.body).object();
+        if (status == 200) {
+            QCOMPARE(body.value(u"nonce"_s).toString(), nonce);
+            QCOMPARE(body.value(u"service"_s).toString(), u"flex-backend"_s);
+        } else {
+            QVERIFY(!r.body.contains(nonce.toUtf8()) || nonce.isEmpty());
+        }
     }
 
     void readiness()
@@ -205,7 +238,9 @@ private Q_SLOTS:
         QString twilio = u"last Twilio contact failed: 401"_s;
         routes.addReadinessCheck(u"not listening"_s, [&] { return listening; });
         routes.addReadinessCheck([&] { return twilio; });
-        auto get = [&] { return routes.handle({"/readyz", QHostAddress::LocalHost, {}, false}); };
+        auto get = [&] {
+            return routes.handle({"/readyz", QHostAddress::LocalHost, {}, false, {}});
+        };
         auto r = get();
         QCOMPARE(r.status, 503);
         QCOMPARE(r.contentType, QByteArray("application/json"));
@@ -256,6 +291,10 @@ private Q_SLOTS:
         QNetworkReply *health = get(u"/healthz"_s);
         QCOMPARE(health->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
         QCOMPARE(health->readAll(), QByteArray("ok\n"));
+        QNetworkReply *echo = get(u"/healthz?nonce=check-Nonce_42"_s);
+        QCOMPARE(echo->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(QJsonDocument::fromJson(echo->readAll()).object().value(u"nonce"_s).toString(),
+                 u"check-Nonce_42"_s);
 
         routes.setMetricsToken(u"tok-123456"_s);
         QNetworkReply *denied = get(u"/metrics"_s);
