@@ -1,9 +1,11 @@
 #include "bus/redisbus.h"
 
+#include "bus/callstream.h"
 #include "bus/redisconnection.h"
 #include "ops/logcategories.h"
 #include "ops/metrics.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -43,18 +45,20 @@ RedisBus::RedisBus(Settings settings, QObject *parent)
     , m_settings(std::move(settings))
     , m_commands(new RedisConnection(connectionSettings(m_settings, "commands"), this))
     , m_subscriber(new RedisConnection(connectionSettings(m_settings, "subscriber"), this))
+    , m_calls(new CallStream(connectionSettings(m_settings, "calls"), key("calls"), this))
     , m_lease(new StatsLease(
           *m_commands,
           {key("stats:lease"), key("stats:fence"), m_settings.instanceId, m_settings.leaseTime},
           this))
 {
     m_commands->addScript(publishSnapshotScript());
-    m_subscriber->setSubscriptions({callsChannel(), key("stats")});
+    m_subscriber->setSubscriptions({key("stats")});
     connect(m_subscriber, &RedisConnection::message, this, &RedisBus::onMessage);
-    for (RedisConnection *c : {m_commands, m_subscriber}) {
-        connect(c, &RedisConnection::connected, this, &RedisBus::updateOnline);
-        connect(c, &RedisConnection::disconnected, this, &RedisBus::updateOnline);
-    }
+    connect(m_calls, &CallStream::message, this, &RedisBus::onCallMessage);
+    connect(m_commands, &RedisConnection::connected, this, &RedisBus::updateOnline);
+    connect(m_commands, &RedisConnection::disconnected, this, &RedisBus::updateOnline);
+    connect(m_calls, &CallStream::connected, this, &RedisBus::updateOnline);
+    connect(m_calls, &CallStream::disconnected, this, &RedisBus::updateOnline);
     // The stored snapshot: once subscribed, so nothing newer slips between.
     connect(m_subscriber, &RedisConnection::connected, this, &RedisBus::loadStoredSnapshot);
     connect(m_commands, &RedisConnection::connected, this, &RedisBus::loadStoredSnapshot);
@@ -77,6 +81,7 @@ void RedisBus::start()
 {
     m_commands->open();
     m_subscriber->open();
+    m_calls->start();
     m_lease->start();
 }
 
@@ -87,7 +92,7 @@ void RedisBus::stop()
 
 bool RedisBus::isOnline() const
 {
-    return m_commands->isConnected() && m_subscriber->isConnected();
+    return m_commands->isConnected() && m_calls->isConnected();
 }
 
 int RedisBus::pendingCommands() const
@@ -106,7 +111,8 @@ void RedisBus::updateOnline()
 
 QString RedisBus::fault() const
 {
-    for (const RedisConnection *c : {m_commands, m_subscriber}) {
+    const RedisConnection *all[] = {m_commands, m_subscriber, &m_calls->connection()};
+    for (const RedisConnection *c : all) {
         if (!c->isConnected())
             return u"Redis unreachable (%1 connection to %2): %3"_s.arg(
                 QString::fromLatin1(c->settings().name), m_settings.endpoint.redactedUrl(),
@@ -115,39 +121,54 @@ QString RedisBus::fault() const
     return {};
 }
 
-QByteArray RedisBus::callMessage(const QString &deliveredBy, const QString &owner,
-                                 const QByteArray &frame)
+bool RedisBus::admit(const CallNote &note)
 {
-    const QJsonObject o{{u"d"_s, deliveredBy}, {u"o"_s, owner}, {u"f"_s, QString::fromUtf8(frame)}};
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    auto it = m_delivered.find(note.sid);
+    if (it != m_delivered.end()) {
+        const bool newer = (note.sequence >= 0 && it->sequence >= 0) ? note.sequence > it->sequence
+                                                                     : note.rank > it->rank;
+        if (!newer)
+            return false;
+        *it = {std::max(it->sequence, note.sequence), note.rank, now};
+        return true;
+    }
+    m_delivered.insert(note.sid, {note.sequence, note.rank, now});
+    // Bounded: a call without news for an hour starts afresh (anything newer passes anyway).
+    if (++m_admitted % 1000 == 0)
+        m_delivered.removeIf([now](const auto &e) { return now - e.value().atMs > 3'600'000; });
+    return true;
 }
 
-void RedisBus::deliverLocally(const QString &identity, const QByteArray &message)
+bool RedisBus::deliverLocally(const CallNote &note)
 {
-    Q_EMIT callUpdate(identity, message);
+    if (!admit(note))
+        return false;
+    Q_EMIT callUpdate(note.owner, note.frame);
+    return true;
 }
 
 void RedisBus::publishCallUpdate(const QString &identity, const QByteArray &message)
 {
     // Delivered here at once; the other instances get it through Redis.
-    deliverLocally(identity, message);
+    Q_EMIT callUpdate(identity, message);
+    const QJsonObject o{
+        {u"d"_s, m_settings.instanceId}, {u"o"_s, identity}, {u"f"_s, QString::fromUtf8(message)}};
     m_commands->command(
-        {"PUBLISH", callsChannel(), callMessage(m_settings.instanceId, identity, message)}, this,
-        [](const RedisResult &r) {
+        CallStream::appendCommand(callsStream(), QJsonDocument(o).toJson(QJsonDocument::Compact)),
+        this, [](const RedisResult &r) {
             if (!r.ok())
                 ops::metrics()
                     .counter("flex_bus_dropped_updates_total",
                              "Call updates other instances never got (Redis "
-                             "away and the buffer full, or not buffered)")
+                             "away and the buffer full)")
                     .inc();
         });
 }
 
 void RedisBus::onMessage(const QByteArray &channel, const QByteArray &payload)
 {
-    if (channel == callsChannel())
-        onCallMessage(payload);
-    else if (channel == key("stats"))
+    if (channel == key("stats"))
         onStatsMessage(payload, false);
 }
 
@@ -161,8 +182,13 @@ void RedisBus::onCallMessage(const QByteArray &payload)
         return;
     }
     if (o.value("d"_L1).toString() == m_settings.instanceId)
-        return; // delivered here already
-    Q_EMIT callUpdate(owner, frame.toUtf8());
+        return;                // delivered here already
+    if (!o.contains("s"_L1)) { // publishCallUpdate(): no order to keep
+        Q_EMIT callUpdate(owner, frame.toUtf8());
+        return;
+    }
+    deliverLocally({owner, o.value("s"_L1).toString(), o.value("n"_L1).toInt(-1),
+                    o.value("r"_L1).toInt(), frame.toUtf8()});
 }
 
 void RedisBus::onStatsMessage(const QByteArray &payload, bool fromStore)

@@ -5,23 +5,39 @@
 #include "config/config.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QString>
 
 #include <chrono>
 
 namespace flex::bus {
 
+class CallStream;
 class RedisConnection;
 
-// MessageBus across instances through Redis (cluster mode, REDIS_URL). Two
-// connections: one for commands and scripts, one subscribed to the
-// channels `<prefix>calls` and `<prefix>stats`.
+// One call update as it travels between instances.
+struct CallNote
+{
+    QString owner;
+    QString sid;
+    int sequence = -1; // SequenceNumber applied, -1 without one
+    int rank = 0;      // progress of the status (dial::progressRank)
+    QByteArray frame;  // the callUpdate text frame
+};
+
+// MessageBus across instances through Redis (cluster mode, REDIS_URL).
+// Three connections: one for commands and scripts, one reading the stream
+// `<prefix>calls` (CallStream: nothing is missed across a reconnect), one
+// subscribed to the channel `<prefix>stats`.
 //
 // Call updates: a message {"d": instance that already delivered it or "",
-// "o": owner, "f": frame} on `<prefix>calls`; every instance hands it to
-// its own dial sockets of that owner (skipping what it delivered itself).
-// The dial feature's Redis call book publishes from its scripts, so the
-// order on the channel is the order the updates were applied.
+// "o": owner, "s": call sid, "n": sequence, "r": rank, "f": frame} on
+// the `<prefix>calls` stream; every instance hands it to its dial sockets of that
+// owner, skipping what it delivered itself and anything not newer than what
+// it delivered for that call (after an outage, buffered updates of several
+// instances arrive in no particular order).
+// The dial feature's Redis call book appends from its scripts, so the
+// order in the stream is the order the updates were applied.
 //
 // Stats: the StatsLease picks the one poller; its snapshots are stored in
 // `<prefix>stats:snapshot` and published by a script that refuses a fence
@@ -53,16 +69,14 @@ public:
     bool isStatsLeader() const override;
 
     RedisConnection &commands() { return *m_commands; }
-    // Both connections up: what is published reaches every instance.
+    // Commands and the call stream up: what is applied reaches every instance.
     bool isOnline() const;
     QByteArray key(const QByteArray &suffix) const { return m_settings.keyPrefix + suffix; }
-    QByteArray callsChannel() const { return key("calls"); }
+    QByteArray callsStream() const { return key("calls"); }
     const QString &instanceId() const { return m_settings.instanceId; }
-    // Straight to this instance's sockets (Redis away, or already applied).
-    void deliverLocally(const QString &identity, const QByteArray &message);
-    // The payload for callsChannel().
-    static QByteArray callMessage(const QString &deliveredBy, const QString &owner,
-                                  const QByteArray &frame);
+    // Straight to this instance's sockets unless it delivered the call's
+    // update or a newer one already; false when dropped as not newer.
+    bool deliverLocally(const CallNote &note);
 
     // Empty while fine, else what is wrong (readiness).
     QString fault() const;
@@ -73,6 +87,7 @@ Q_SIGNALS:
     void onlineChanged(bool online);
 
 private:
+    bool admit(const CallNote &note);
     void onMessage(const QByteArray &channel, const QByteArray &payload);
     void onCallMessage(const QByteArray &payload);
     void onStatsMessage(const QByteArray &payload, bool fromStore);
@@ -82,10 +97,19 @@ private:
     Settings m_settings;
     RedisConnection *m_commands;
     RedisConnection *m_subscriber;
+    CallStream *m_calls;
     StatsLease *m_lease;
     bool m_online = false;
     bool m_lastLeader = false;
     qint64 m_lastFence = 0; // highest snapshot fence served here
+    struct Delivered
+    {
+        int sequence;
+        int rank;
+        qint64 atMs;
+    };
+    QHash<QString, Delivered> m_delivered; // by call sid
+    int m_admitted = 0;
 };
 
 } // namespace flex::bus

@@ -1,5 +1,6 @@
 #include "dial/rediscallbook.h"
 
+#include "bus/callstream.h"
 #include "bus/redisbus.h"
 #include "bus/redisconnection.h"
 #include "dial/dialprotocol.h"
@@ -15,9 +16,10 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// KEYS: the call's hash. ARGV: create(0/1), owner, to, status, rank,
-// sequence, now ms, ttl ms, ended-keep ms, terminal(0/1), frame, channel,
-// delivered-by. Returns {outcome, owner}.
+// KEYS: the call's hash, the calls stream. ARGV: create(0/1), owner, to,
+// status, rank, sequence, now ms, ttl ms, ended-keep ms, terminal(0/1),
+// frame, stream length,
+// delivered-by, sid. Returns {outcome, owner}.
 const bus::RedisScript &applyScript()
 {
     static const bus::RedisScript script(R"lua(
@@ -26,7 +28,8 @@ local create, owner, to, status = ARGV[1] == '1', ARGV[2], ARGV[3], ARGV[4]
 local rank, seq, now = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local terminal = ARGV[10] == '1'
 local function publish(who)
-  redis.call('PUBLISH', ARGV[12], cjson.encode({d = ARGV[13], o = who, f = ARGV[11]}))
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[12], '*', 'm',
+             cjson.encode({d = ARGV[13], o = who, s = ARGV[14], n = seq, r = rank, f = ARGV[11]}))
 end
 local cur = redis.call('HMGET', h, 'owner', 'status', 'rank', 'sequence', 'ended', 'to')
 if not cur[1] then
@@ -65,13 +68,6 @@ CallbackOutcome outcomeOf(const QByteArray &text)
     if (text == "stale")
         return CallbackOutcome::Stale;
     return CallbackOutcome::Dropped;
-}
-
-bool newerThan(int sequence, int rank, const QPair<int, int> &seen)
-{
-    if (sequence >= 0 && seen.first >= 0)
-        return sequence > seen.first;
-    return rank > seen.second;
 }
 
 } // namespace
@@ -132,11 +128,12 @@ void RedisCallBook::runScript(Update update, Done done, bool replayed)
         QByteArray::number(qint64(m_settings.endedKeep.count())),
         terminal ? "1" : "0",
         callUpdateFrame(e.sid, statusText(e.status)),
-        m_bus.callsChannel(),
+        QByteArray::number(bus::CallStream::MaxLength),
         update.deliveredHere ? m_bus.instanceId().toUtf8() : QByteArray(),
+        e.sid.toUtf8(),
     };
-    m_bus.commands().eval(applyScript(), {m_bus.key("call:" + e.sid.toUtf8())}, args, this,
-                          [this, update, done, replayed](const bus::RedisResult &r) {
+    m_bus.commands().eval(applyScript(), {m_bus.key("call:" + e.sid.toUtf8()), m_bus.callsStream()},
+                          args, this, [this, update, done, replayed](const bus::RedisResult &r) {
                               if (!r.reply) {
                                   // Lost on the way: Redis is away; it is applied again later
                                   // (a second application is stale, so nothing doubles).
@@ -166,13 +163,9 @@ void RedisCallBook::keepForLater(Update update, Done done)
     const CallbackEvent &e = update.event;
     if (!update.deliveredHere && !m_bus.isOnline() && !e.owner.isEmpty()) {
         // This instance's sockets hear of it now, the others when Redis returns.
-        const QPair<int, int> seen = m_deliveredHere.value(e.sid, {-1, -1});
-        const int rank = progressRank(e.status);
-        if (newerThan(e.sequence, rank, seen)) {
-            m_deliveredHere.insert(e.sid, {std::max(seen.first, e.sequence), rank});
-            m_bus.deliverLocally(e.owner, callUpdateFrame(e.sid, statusText(e.status)));
-            update.deliveredHere = true;
-        }
+        m_bus.deliverLocally({e.owner, e.sid, e.sequence, progressRank(e.status),
+                              callUpdateFrame(e.sid, statusText(e.status))});
+        update.deliveredHere = true;
     }
     if (int(m_buffer.size()) >= m_settings.maxBuffered) {
         ops::metrics()
@@ -191,11 +184,8 @@ void RedisCallBook::keepForLater(Update update, Done done)
 
 void RedisCallBook::replay()
 {
-    if (m_replaying || m_buffer.empty() || !m_bus.isOnline()) {
-        if (m_buffer.empty())
-            m_deliveredHere.clear();
+    if (m_replaying || m_buffer.empty() || !m_bus.isOnline())
         return;
-    }
     m_replaying = true;
     Update next = m_buffer.front();
     m_buffer.pop_front();

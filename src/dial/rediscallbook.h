@@ -2,7 +2,6 @@
 
 #include "dial/callbook.h"
 
-#include <QHash>
 #include <QObject>
 
 #include <chrono>
@@ -69,7 +68,6 @@ private:
     bus::RedisBus &m_bus;
     Settings m_settings;
     std::deque<Update> m_buffer;
-    QHash<QString, QPair<int, int>> m_deliveredHere; // sid -> (sequence, rank), Redis away
     bool m_replaying = false;
 };
 

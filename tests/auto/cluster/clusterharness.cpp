@@ -80,7 +80,16 @@ bool Cluster::restartInstance(int i)
         if (!p.waitForExit(20000))
             return false;
     }
-    return p.start();
+    if (!p.start())
+        return false;
+    // start() may have read the last run's "listening on": wait for this one.
+    return QTest::qWaitFor(
+        [&] {
+            int status = 0;
+            (void)get(i, u"/healthz"_s, &status);
+            return status == 200;
+        },
+        20000);
 }
 
 bool Cluster::startNginx()
