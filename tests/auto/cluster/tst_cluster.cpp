@@ -314,6 +314,12 @@ void tst_Cluster::onePollerSnapshotsEverywhere()
             QCOMPARE(statsRequests(i), before[i]);
     }
     QCOMPARE(leader(), poller);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(m_cluster->metric(i, "flex_redis_connected"), 3.0); // commands, calls, subscriber
+        QVERIFY(m_cluster->metric(i, "flex_redis_command_seconds_count") > 0);
+        QVERIFY(m_cluster->metric(i, "flex_instance_info", {"node-"}) == 1);
+    }
+    QVERIFY(m_cluster->metric(poller, "flex_stats_lease_changes_total") >= 1);
 
     // A quiet contact centre: a restarted instance serves the stored
     // snapshot to a new subscriber at once, though nothing changes.
