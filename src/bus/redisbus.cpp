@@ -69,6 +69,11 @@ RedisBus::RedisBus(Settings settings, QObject *parent)
             Q_EMIT statsLeadershipChanged(leader);
         }
     });
+    m_keepAlive.setInterval(std::chrono::seconds(5));
+    connect(&m_keepAlive, &QTimer::timeout, this, [this] {
+        if (m_subscriber->isConnected())
+            m_subscriber->command({"PING"}, this, {});
+    });
     ops::metrics()
         .gauge("flex_instance_info", "This instance's INSTANCE_ID (cluster mode)",
                {{"instance", m_settings.instanceId.toUtf8()}})
@@ -83,6 +88,7 @@ void RedisBus::start()
     m_subscriber->open();
     m_calls->start();
     m_lease->start();
+    m_keepAlive.start();
 }
 
 void RedisBus::stop()
@@ -207,7 +213,9 @@ void RedisBus::onStatsMessage(const QByteArray &payload, bool fromStore)
 
 void RedisBus::loadStoredSnapshot()
 {
-    if (!isOnline())
+    // On both connects: once subscribed nothing newer can slip by, and the
+    // fence keeps an older stored one from replacing a newer one served.
+    if (!m_commands->isConnected())
         return;
     m_commands->command({"HGET", key("stats:snapshot"), "data"}, this,
                         [this](const RedisResult &r) {

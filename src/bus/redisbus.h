@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QString>
+#include <QTimer>
 
 #include <chrono>
 
@@ -99,6 +100,7 @@ private:
     RedisConnection *m_subscriber;
     CallStream *m_calls;
     StatsLease *m_lease;
+    QTimer m_keepAlive; // PING on the subscriber: a silent link is noticed
     bool m_online = false;
     bool m_lastLeader = false;
     qint64 m_lastFence = 0; // highest snapshot fence served here

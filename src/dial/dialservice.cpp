@@ -56,11 +56,13 @@ DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObje
     connect(&m_bus, &bus::MessageBus::callUpdate, m_endpoint, &DialEndpoint::deliver);
     connect(m_endpoint, &DialEndpoint::sessionOpened, this, &DialService::onSession);
 
-    ops::metrics().addCollector([registry = QPointer<CallRegistry>(m_registry)] {
-        ops::metrics()
-            .gauge("flex_dial_calls_in_flight", "Outbound calls without a final status")
-            .set(registry ? registry->size() : 0);
-    });
+    // Cluster mode: the calls are in Redis, not counted here.
+    if (!m_redisBook)
+        ops::metrics().addCollector([registry = QPointer<CallRegistry>(m_registry)] {
+            ops::metrics()
+                .gauge("flex_dial_calls_in_flight", "Outbound calls without a final status")
+                .set(registry ? registry->size() : 0);
+        });
 
     connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_limiter->prune(); });
     m_pruneTimer.start(1min);

@@ -6,7 +6,10 @@
 #include "redisserver.h"
 #include "serviceprocess.h"
 
+#include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -63,6 +66,7 @@ private Q_SLOTS:
     void resubscribeAfterRestart();
     void scriptsByHash();
     void unixSocket();
+    void tlsVerifiesTheServer();
 };
 
 void tst_RedisConnection::pipelinedRepliesInOrder()
@@ -244,6 +248,45 @@ void tst_RedisConnection::unixSocket()
     tcp->open();
     QVERIFY(waitConnected(*tcp));
     QCOMPARE(run(*tcp, {"GET", "via"}).reply->text, QByteArray("unix"));
+}
+
+void tst_RedisConnection::tlsVerifiesTheServer()
+{
+    QTemporaryDir dir;
+    const QString cert = dir.filePath(u"cert.pem"_s);
+    const QString key = dir.filePath(u"key.pem"_s);
+    QProcess openssl;
+    openssl.start(u"openssl"_s,
+                  {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-keyout"_s,
+                   key, u"-out"_s, cert, u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=127.0.0.1"_s,
+                   u"-addext"_s, u"subjectAltName=IP:127.0.0.1"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(openssl.state() == QProcess::NotRunning, 30000);
+    if (openssl.exitCode() != 0 || !QFile::exists(cert))
+        QSKIP("openssl could not make a test certificate");
+    const quint16 tlsPort = flex::testing::freeLoopbackPort();
+    RedisServer server;
+    QVERIFY(server.start({u"--tls-port"_s, QString::number(tlsPort), u"--tls-cert-file"_s, cert,
+                          u"--tls-key-file"_s, key, u"--tls-ca-cert-file"_s, cert,
+                          u"--tls-auth-clients"_s, u"no"_s}));
+    const QString url = u"rediss://127.0.0.1:%1"_s.arg(tlsPort);
+
+    // The system CA store does not know this certificate: refused.
+    auto untrusted = connection(url);
+    untrusted->open();
+    QTRY_VERIFY_WITH_TIMEOUT(!untrusted->lastError().isEmpty(), 10000);
+    QVERIFY(!untrusted->isConnected());
+
+    RedisConnection::Settings s;
+    QVERIFY(flex::config::parseRedisUrl(url, &s.endpoint).isEmpty());
+    s.extraCaCertificates = QSslCertificate::fromPath(cert);
+    RedisConnection trusted(s);
+    trusted.open();
+    QVERIFY(waitConnected(trusted));
+    QVERIFY(run(trusted, {"SET", "over", "tls"}).ok());
+    auto plain = connection(server.url());
+    plain->open();
+    QVERIFY(waitConnected(*plain));
+    QCOMPARE(run(*plain, {"GET", "over"}).reply->text, QByteArray("tls"));
 }
 
 QTEST_GUILESS_MAIN(tst_RedisConnection)
