@@ -119,11 +119,10 @@ void Application::announce(const config::Config &config)
     const QStringList lines = config::ConfigLoader::describe(config);
     for (const QString &line : lines)
         qCInfo(lcConfig).noquote() << "  " << line;
-    // Read and validated, but this build has no cluster mode or per-address
-    // limits yet: say so rather than let an operator believe otherwise.
     if (config.redis.enabled)
-        qCWarning(lcConfig) << "REDIS_URL is set, but this build has no cluster mode yet:"
-                               " this instance runs on its own";
+        qCInfo(lcApp).noquote() << "cluster mode: instance" << config.instanceId << "with Redis"
+                                << config.redis.redactedUrl() << "key prefix"
+                                << config.redisKeyPrefix;
     if (m_dev) {
         QString error;
         const QString checkEnv = m_dev->writeCheckEnvFile(config.stateDir, url, &error);

@@ -1,6 +1,7 @@
 #include "app/service.h"
 
 #include "bus/messagebus.h"
+#include "bus/redisbus.h"
 #include "config/settingtable.h"
 #include "dial/dialservice.h"
 #include "ops/logcategories.h"
@@ -93,13 +94,26 @@ std::optional<QSslConfiguration> loadTls(const config::Config &c, QString *error
     return tls;
 }
 
+bus::RedisBus::Settings clusterSettings(const config::Config &c)
+{
+    bus::RedisBus::Settings s;
+    s.endpoint = c.redis;
+    s.instanceId = c.instanceId;
+    s.keyPrefix = c.redisKeyPrefix.toUtf8();
+    // Renewed every third of it; a dead poller is replaced within it plus a cycle.
+    s.leaseTime = std::clamp<std::chrono::milliseconds>(
+        c.statsRealtimeInterval * 3, std::chrono::seconds(3), std::chrono::seconds(30));
+    return s;
+}
+
 } // namespace
 
 Service::Service(const config::Config &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_http(std::make_unique<QHttpServer>())
-    , m_bus(new bus::InProcessBus(this))
+    , m_cluster(config.redis.enabled ? new bus::RedisBus(clusterSettings(config), this) : nullptr)
+    , m_bus(m_cluster ? static_cast<bus::MessageBus *>(m_cluster) : new bus::InProcessBus(this))
     , m_rest(new twilio::TwilioClient(this))
     , m_iam(new twilio::TwilioClient(this))
     , m_validator(new server::FlexTokenValidator(*m_iam, this))
@@ -137,15 +151,19 @@ Service::Service(const config::Config &config, QObject *parent)
             return {};
         return u"last Twilio contact failed ("_s + m_lastTwilioError + u')';
     });
+    if (m_cluster)
+        m_opsRoutes->addReadinessCheck([this] { return m_cluster->fault(); });
     ops::installProcessMetrics();
     m_opsRoutes->registerRoutes(*m_http);
     server::StaticPages::registerRoutes(*m_http);
-    m_dial = new dial::DialService(*m_rest, *m_bus, this);
+    m_dial = new dial::DialService(*m_rest, *m_bus, this, m_cluster);
     m_frontDoor->registerWebSocketEndpoint(u"/websocket/outboundDial"_s, m_dial->endpoint());
     m_dial->registerRoutes(*m_http);
     m_stats = new stats::StatsService(*m_rest, *m_bus, this);
     m_frontDoor->registerWebSocketEndpoint(u"/websocket/realtimeStats"_s, m_stats->endpoint());
     applyRuntimeSettings();
+    if (m_cluster)
+        m_cluster->start();
 }
 
 Service::~Service() = default;
@@ -236,14 +254,17 @@ void Service::shutdown(std::function<void()> done)
     m_frontDoor->stopAccepting();
     m_frontDoor->closeWebSockets();
     m_stats->shutdown();
+    if (m_cluster)
+        m_cluster->stop(); // releases the stats lease
     m_rest->drain();
     m_iam->drain();
     const auto deadline = std::chrono::steady_clock::now() + m_config.shutdownTimeout;
     auto *poll = new QTimer(this);
     poll->setInterval(std::chrono::milliseconds(20));
     connect(poll, &QTimer::timeout, this, [this, poll, deadline, done] {
-        const bool busy =
-            m_rest->inFlight() + m_iam->inFlight() > 0 || m_frontDoor->openWebSockets() > 0;
+        const bool busy = m_rest->inFlight() + m_iam->inFlight() > 0 ||
+                          m_frontDoor->openWebSockets() > 0 ||
+                          (m_cluster && m_cluster->pendingCommands() > 0);
         if (busy && std::chrono::steady_clock::now() < deadline)
             return;
         if (busy)
@@ -279,6 +300,12 @@ QString Service::statusLine() const
         line += u", last good stats cycle %1 s ago"_s.arg(age, 0, 'f', 1);
     } else {
         line += u", no stats yet"_s;
+    }
+    if (m_cluster) {
+        line += u", instance "_s + m_config.instanceId + u": "_s + m_cluster->lease().describe();
+        const QString fault = m_cluster->fault();
+        if (!fault.isEmpty())
+            line += u"; "_s + fault;
     }
     return line;
 }

@@ -13,7 +13,8 @@ class QHttpServer;
 
 namespace flex::bus {
 class MessageBus;
-}
+class RedisBus;
+} // namespace flex::bus
 namespace flex::twilio {
 class TwilioClient;
 }
@@ -59,6 +60,7 @@ private:
 
     config::Config m_config;
     std::unique_ptr<QHttpServer> m_http;
+    bus::RedisBus *m_cluster = nullptr; // cluster mode (REDIS_URL) only
     bus::MessageBus *m_bus = nullptr;
     twilio::TwilioClient *m_rest = nullptr;
     twilio::TwilioClient *m_iam = nullptr;

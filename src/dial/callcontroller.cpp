@@ -1,6 +1,6 @@
 #include "dial/callcontroller.h"
 
-#include "dial/callregistry.h"
+#include "dial/callbook.h"
 #include "ops/logcategories.h"
 #include "ops/logging.h"
 #include "ops/metrics.h"
@@ -54,10 +54,10 @@ ops::Counter &requests(const QByteArray &kind, const QByteArray &result)
 
 } // namespace
 
-CallController::CallController(twilio::TwilioClient &rest, CallRegistry &registry, QObject *parent)
+CallController::CallController(twilio::TwilioClient &rest, CallBook &book, QObject *parent)
     : QObject(parent)
     , m_rest(rest)
-    , m_registry(registry)
+    , m_book(book)
 {}
 
 QString CallController::twimlUrl(const QUrl &base, const QString &workerContactUri)
@@ -71,6 +71,12 @@ QString CallController::twimlUrl(const QUrl &base, const QString &workerContactU
 QString CallController::statusCallbackUrl(const QUrl &base)
 {
     return baseOf(base) + statusCallbackPath();
+}
+
+QString CallController::statusCallbackUrl(const QUrl &base, const QString &owner)
+{
+    return statusCallbackUrl(base) + u"?owner="_s +
+           QString::fromLatin1(QUrl::toPercentEncoding(owner));
 }
 
 QUrl CallController::callsUrl(const QString &callSid) const
@@ -92,7 +98,9 @@ void CallController::placeCall(const CallRequest &request, const QString &identi
         {u"To"_s, request.to},
         {u"From"_s, request.from},
         {u"Url"_s, twimlUrl(m_settings.webhookBaseUrl, request.workerContactUri)},
-        {u"StatusCallback"_s, statusCallbackUrl(m_settings.webhookBaseUrl)},
+        {u"StatusCallback"_s, m_settings.ownerInCallbackUrl
+                                  ? statusCallbackUrl(m_settings.webhookBaseUrl, identity)
+                                  : statusCallbackUrl(m_settings.webhookBaseUrl)},
         {u"StatusCallbackEvent"_s, u"ringing"_s},
         {u"StatusCallbackEvent"_s, u"answered"_s},
         {u"StatusCallbackEvent"_s, u"completed"_s},
@@ -120,31 +128,41 @@ void CallController::placeCall(const CallRequest &request, const QString &identi
                 parseCallStatus(r.body.value("status"_L1).toString());
             ops::logWithFields(lcDial(), QtInfoMsg, u"call placed"_s,
                                {{u"callSid"_s, sid}, {u"identity"_s, identity}});
-            m_registry.addCall(sid, identity, status.value_or(CallStatus::Queued), to);
+            m_book.addCall(sid, identity, status.value_or(CallStatus::Queued), to);
         });
 }
 
 void CallController::hangUp(const QString &callSid, const QString &identity, QObject *context,
                             ErrorHandler onError)
 {
-    const CallRecord *call = m_registry.find(callSid);
-    if (!call) {
-        onError({DialError::Reason::UnknownCall,
+    QPointer<QObject> requester(context);
+    m_book.findCall(callSid, [this, callSid, identity, requester,
+                              onError = std::move(onError)](const CallLookup &lookup) {
+        if (!requester)
+            return;
+        if (!lookup.error.isEmpty()) {
+            onError({DialError::Reason::UnknownCall,
+                     u"cannot hang up %1 now: %2"_s.arg(callSid.left(64), lookup.error)});
+            return;
+        }
+        if (!lookup.call) {
+            onError(
+                {DialError::Reason::UnknownCall,
                  u"cannot hang up %1: no such call in progress (it may have ended already)"_s.arg(
                      callSid.left(64))});
-        return;
-    }
-    if (call->owner != identity) {
-        ops::logWithFields(lcDial(), QtWarningMsg, u"refused to hang up another agent's call"_s,
-                           {{u"callSid"_s, callSid}, {u"identity"_s, identity}});
-        onError({DialError::Reason::NotOwner,
-                 u"cannot hang up %1: the call was placed by another agent"_s.arg(callSid)});
-        return;
-    }
-    // Twilio ignores Status=canceled once the call is answered.
-    const bool cancel = canBeCanceled(call->status);
-    sendHangUp(callSid, cancel ? u"canceled"_s : u"completed"_s, cancel, context,
-               std::move(onError));
+            return;
+        }
+        if (lookup.call->owner != identity) {
+            ops::logWithFields(lcDial(), QtWarningMsg, u"refused to hang up another agent's call"_s,
+                               {{u"callSid"_s, callSid}, {u"identity"_s, identity}});
+            onError({DialError::Reason::NotOwner,
+                     u"cannot hang up %1: the call was placed by another agent"_s.arg(callSid)});
+            return;
+        }
+        // Twilio ignores Status=canceled once the call is answered.
+        const bool cancel = canBeCanceled(lookup.call->status);
+        sendHangUp(callSid, cancel ? u"canceled"_s : u"completed"_s, cancel, requester, onError);
+    });
 }
 
 void CallController::sendHangUp(const QString &callSid, const QString &status,

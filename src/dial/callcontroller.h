@@ -14,11 +14,11 @@ class TwilioClient;
 
 namespace flex::dial {
 
-class CallRegistry;
+class CallBook;
 
 // Talks to Twilio's Calls API for the dial socket: create (with the TwiML
 // and status callback URLs pointing back at this service) and hang-up.
-// Successes reach the owner through the registry; failures through onError.
+// Successes reach the owner through the call book; failures through onError.
 class CallController : public QObject
 {
     Q_OBJECT
@@ -28,10 +28,12 @@ public:
         QUrl apiUrl; // https://api.twilio.com (or the emulator)
         QString accountSid;
         QUrl webhookBaseUrl; // https://EXTERNAL_HOST
+        // Cluster mode: the status callback URL names the owner.
+        bool ownerInCallbackUrl = false;
     };
     using ErrorHandler = std::function<void(const DialError &)>;
 
-    CallController(twilio::TwilioClient &rest, CallRegistry &registry, QObject *parent = nullptr);
+    CallController(twilio::TwilioClient &rest, CallBook &book, QObject *parent = nullptr);
 
     void configure(const Settings &settings) { m_settings = settings; }
 
@@ -44,6 +46,8 @@ public:
     // The URLs given to Twilio (also what Twilio signs).
     static QString twimlUrl(const QUrl &base, const QString &workerContactUri);
     static QString statusCallbackUrl(const QUrl &base);
+    // ...?owner=<identity, percent-encoded>: any instance knows the owner.
+    static QString statusCallbackUrl(const QUrl &base, const QString &owner);
 
 private:
     QUrl callsUrl(const QString &callSid = {}) const;
@@ -51,7 +55,7 @@ private:
                     QObject *context, ErrorHandler onError);
 
     twilio::TwilioClient &m_rest;
-    CallRegistry &m_registry;
+    CallBook &m_book;
     Settings m_settings;
 };
 

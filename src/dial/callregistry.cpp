@@ -115,6 +115,22 @@ CallRegistry::Outcome CallRegistry::apply(CallRecord &call, CallStatus status, i
     return Outcome::Relayed;
 }
 
+void CallRegistry::applyCallback(const CallbackEvent &event,
+                                 std::function<void(CallbackOutcome)> done)
+{
+    const Outcome outcome = applyCallback(event.sid, event.status, event.sequence);
+    if (done)
+        done(outcome);
+}
+
+void CallRegistry::findCall(const QString &sid, std::function<void(const CallLookup &)> done)
+{
+    CallLookup lookup;
+    if (const CallRecord *call = find(sid))
+        lookup.call = *call;
+    done(lookup);
+}
+
 const CallRecord *CallRegistry::find(const QString &sid) const
 {
     const auto it = m_calls.constFind(sid);

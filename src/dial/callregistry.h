@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dial/callbook.h"
 #include "dial/callstatus.h"
 
 #include <QHash>
@@ -13,31 +14,13 @@
 
 namespace flex::dial {
 
-// One outbound call this service placed and has not seen end.
-struct CallRecord
-{
-    QString sid;
-    QString owner; // Flex identity of the token that placed it
-    QString to;
-    CallStatus status = CallStatus::Queued;
-    int sequence = -1;    // highest SequenceNumber applied, -1 before the first callback
-    qint64 createdMs = 0; // wall clock (ms since epoch): survives restarts
-    qint64 updatedMs = 0;
-
-    friend bool operator==(const CallRecord &a, const CallRecord &b)
-    {
-        return a.sid == b.sid && a.owner == b.owner && a.to == b.to && a.status == b.status &&
-               a.sequence == b.sequence && a.createdMs == b.createdMs && a.updatedMs == b.updatedMs;
-    }
-};
-
 // Calls in flight and the order of their updates. Owns the rules of
 // Twilio's real behaviour: SequenceNumber decides (a late `ringing` never
 // follows `in-progress`), a callback that beats the create answer is held
 // (bounded time and number) and delivered after the `queued` update, a
 // terminal status removes the call, a call without news expires after the
 // TTL. Every update that should reach the owner is emitted as callUpdate().
-class CallRegistry : public QObject
+class CallRegistry : public QObject, public CallBook
 {
     Q_OBJECT
 public:
@@ -48,12 +31,7 @@ public:
         std::chrono::milliseconds holdTime{};
         int maxHeld{}; // callbacks held for unknown calls, all calls together
     };
-    enum class Outcome {
-        Relayed, // emitted to the owner
-        Stale,   // older than what the owner already has (or the call ended): dropped
-        Held,    // the call is not known yet; delivered once its create answer arrives
-        Dropped, // unknown call and the holding area is full
-    };
+    using Outcome = CallbackOutcome;           // Dropped: the holding area is full
     using WallClock = std::function<qint64()>; // ms since epoch
 
     explicit CallRegistry(QObject *parent = nullptr);
@@ -62,9 +40,14 @@ public:
     void setClock(WallClock clock) { m_clock = std::move(clock); } // tests
 
     // Twilio accepted the create request: emits `status`, then whatever was held.
-    void addCall(const QString &sid, const QString &owner, CallStatus status, const QString &to);
+    void addCall(const QString &sid, const QString &owner, CallStatus status,
+                 const QString &to) override;
     // A status callback. sequence is -1 when it carried no SequenceNumber.
     Outcome applyCallback(const QString &sid, CallStatus status, int sequence);
+    // CallBook: the same, answered at once (the owner in the event is not needed).
+    void applyCallback(const CallbackEvent &event,
+                       std::function<void(CallbackOutcome)> done) override;
+    void findCall(const QString &sid, std::function<void(const CallLookup &)> done) override;
 
     const CallRecord *find(const QString &sid) const; // valid until the next change
     QList<CallRecord> calls() const;

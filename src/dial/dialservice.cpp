@@ -1,14 +1,17 @@
 #include "dial/dialservice.h"
 
 #include "bus/messagebus.h"
+#include "bus/redisbus.h"
 #include "dial/callcommitter.h"
 #include "dial/callcontroller.h"
 #include "dial/callregistry.h"
 #include "dial/callstore.h"
+#include "dial/clusterratelimiter.h"
 #include "dial/dialendpoint.h"
 #include "dial/dialrequestvalidator.h"
 #include "dial/dialsession.h"
 #include "dial/ratelimiter.h"
+#include "dial/rediscallbook.h"
 #include "dial/webhookroutes.h"
 #include "ops/logcategories.h"
 #include "ops/metrics.h"
@@ -20,16 +23,19 @@ namespace flex::dial {
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 
-DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObject *parent)
+DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObject *parent,
+                         bus::RedisBus *cluster)
     : QObject(parent)
     , m_bus(bus)
     , m_registry(new CallRegistry(this))
+    , m_redisBook(cluster ? new RedisCallBook(*cluster, this) : nullptr)
+    , m_book(m_redisBook ? static_cast<CallBook &>(*m_redisBook) : *m_registry)
     , m_store(std::make_unique<CallStore>())
     , m_validator(std::make_unique<DialRequestValidator>())
     , m_limiter(std::make_unique<RateLimiter>())
-    , m_controller(new CallController(rest, *m_registry, this))
+    , m_controller(new CallController(rest, m_book, this))
     , m_endpoint(new DialEndpoint(this))
-    , m_webhooks(new WebhookRoutes(*m_registry, this))
+    , m_webhooks(new WebhookRoutes(m_book, this))
     , m_committer(new CallCommitter(
           *m_store, *m_registry,
           [this](const QString &owner, const QString &sid, CallStatus status) {
@@ -37,6 +43,8 @@ DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObje
           },
           this))
 {
+    if (cluster)
+        m_clusterLimiter = new ClusterRateLimiter(*cluster, *m_limiter, this);
     // Producer side: every update for an owner goes onto the bus, a new
     // call's only once it is on disk (the committer holds it until then) ...
     connect(m_registry, &CallRegistry::callUpdate, m_committer,
@@ -48,11 +56,13 @@ DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObje
     connect(&m_bus, &bus::MessageBus::callUpdate, m_endpoint, &DialEndpoint::deliver);
     connect(m_endpoint, &DialEndpoint::sessionOpened, this, &DialService::onSession);
 
-    ops::metrics().addCollector([registry = QPointer<CallRegistry>(m_registry)] {
-        ops::metrics()
-            .gauge("flex_dial_calls_in_flight", "Outbound calls without a final status")
-            .set(registry ? registry->size() : 0);
-    });
+    // Cluster mode: the calls are in Redis, not counted here.
+    if (!m_redisBook)
+        ops::metrics().addCollector([registry = QPointer<CallRegistry>(m_registry)] {
+            ops::metrics()
+                .gauge("flex_dial_calls_in_flight", "Outbound calls without a final status")
+                .set(registry ? registry->size() : 0);
+        });
 
     connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_limiter->prune(); });
     m_pruneTimer.start(1min);
@@ -76,11 +86,19 @@ void DialService::configure(const config::Config &config)
     registry.maxHeld = config.dialMaxHeldCallbacks;
     m_registry->configure(registry);
 
-    m_controller->configure({config.apiUrl, config.accountSid, config.webhookBaseUrl});
+    m_controller->configure(
+        {config.apiUrl, config.accountSid, config.webhookBaseUrl, m_redisBook != nullptr});
+    if (m_redisBook) {
+        RedisCallBook::Settings book;
+        book.ttl = config.dialCallTtl;
+        book.endedKeep = std::max<std::chrono::milliseconds>(registry.holdTime * 3, 60s);
+        book.maxBuffered = config.dialMaxHeldCallbacks;
+        m_redisBook->configure(book);
+    }
     m_webhooks->configure(
         {config.webhookBaseUrl, config.authToken.toUtf8(), config.outboundWorkflowSid});
 
-    if (!m_loaded) {
+    if (!m_loaded && !m_redisBook) { // cluster mode: the calls are in Redis
         m_store->setStateDir(config.stateDir);
         loadState();
         m_loaded = true;
@@ -118,6 +136,8 @@ server::WebSocketEndpoint *DialService::endpoint()
 
 bool DialService::persist()
 {
+    if (m_redisBook)
+        return true; // every update is in Redis when applied
     return m_committer->saveNow();
 }
 
@@ -135,7 +155,21 @@ void DialService::onCallRequested(DialSession *session, const CallRequest &reque
         session->sendError(*refused);
         return;
     }
-    if (const auto wait = m_limiter->tryAcquire(session->identity())) {
+    if (m_clusterLimiter) {
+        m_clusterLimiter->tryAcquire(
+            session->identity(), session,
+            [this, session, request](std::optional<std::chrono::milliseconds> wait) {
+                placeAllowed(session, request, wait);
+            });
+        return;
+    }
+    placeAllowed(session, request, m_limiter->tryAcquire(session->identity()));
+}
+
+void DialService::placeAllowed(DialSession *session, const CallRequest &request,
+                               std::optional<std::chrono::milliseconds> wait)
+{
+    if (wait) {
         const auto seconds = std::max<qint64>(1, (wait->count() + 999) / 1000);
         session->sendError(
             {DialError::Reason::RateLimited,

@@ -5,11 +5,15 @@
 #include <QObject>
 #include <QTimer>
 
+#include <chrono>
+#include <optional>
+
 class QHttpServer;
 
 namespace flex::bus {
 class MessageBus;
-}
+class RedisBus;
+} // namespace flex::bus
 namespace flex::server {
 class WebSocketEndpoint;
 }
@@ -19,14 +23,17 @@ class TwilioClient;
 
 namespace flex::dial {
 
+class CallBook;
 class CallCommitter;
 class CallController;
 class CallRegistry;
 class CallStore;
+class ClusterRateLimiter;
 class DialEndpoint;
 class DialRequestValidator;
 class DialSession;
 class RateLimiter;
+class RedisCallBook;
 class WebhookRoutes;
 struct CallRequest;
 
@@ -34,11 +41,14 @@ struct CallRequest;
 // Twilio webhooks, the registry of calls in flight (persisted in STATE_DIR)
 // and the toll-fraud guard. Call updates go registry → bus → endpoint, so a
 // bus spanning instances reaches the owner's sockets wherever they are.
+// With a RedisBus (cluster mode) the calls in flight live in Redis instead
+// of the registry and STATE_DIR, and the rate limit counts every instance.
 class DialService : public QObject
 {
     Q_OBJECT
 public:
-    DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObject *parent = nullptr);
+    DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObject *parent = nullptr,
+                bus::RedisBus *cluster = nullptr);
     ~DialService() override;
 
     // Idempotent; runs again on reload. The first call also loads the calls
@@ -57,12 +67,17 @@ private:
     void onCallRequested(DialSession *session, const CallRequest &request);
     void onHangupRequested(DialSession *session, const QString &callSid);
     void loadState();
+    void placeAllowed(DialSession *session, const CallRequest &request,
+                      std::optional<std::chrono::milliseconds> wait);
 
     bus::MessageBus &m_bus;
     CallRegistry *m_registry;
+    RedisCallBook *m_redisBook; // cluster mode only
+    CallBook &m_book;           // the registry, or the Redis book
     std::unique_ptr<CallStore> m_store;
     std::unique_ptr<DialRequestValidator> m_validator;
     std::unique_ptr<RateLimiter> m_limiter;
+    ClusterRateLimiter *m_clusterLimiter = nullptr;
     CallController *m_controller;
     DialEndpoint *m_endpoint;
     WebhookRoutes *m_webhooks;

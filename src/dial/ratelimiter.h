@@ -18,6 +18,7 @@ public:
 
     void setLimit(int limit, std::chrono::milliseconds window = std::chrono::minutes(1));
     int limit() const { return m_limit; }
+    std::chrono::milliseconds window() const { return m_window; }
 
     // Records an event and returns empty, or returns how long until the next
     // one is allowed (nothing recorded). limit 0 means unlimited.

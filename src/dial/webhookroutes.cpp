@@ -1,6 +1,6 @@
 #include "dial/webhookroutes.h"
 
-#include "dial/callregistry.h"
+#include "dial/callbook.h"
 #include "dial/dialprotocol.h"
 #include "ops/logcategories.h"
 #include "ops/logging.h"
@@ -38,16 +38,16 @@ WebhookAnswer plain(int status, const QByteArray &text)
     return {status, "text/plain; charset=utf-8", text};
 }
 
-QByteArray outcomeLabel(CallRegistry::Outcome outcome)
+QByteArray outcomeLabel(CallbackOutcome outcome)
 {
     switch (outcome) {
-    case CallRegistry::Outcome::Relayed:
+    case CallbackOutcome::Relayed:
         return "relayed";
-    case CallRegistry::Outcome::Stale:
+    case CallbackOutcome::Stale:
         return "stale";
-    case CallRegistry::Outcome::Held:
+    case CallbackOutcome::Held:
         return "held";
-    case CallRegistry::Outcome::Dropped:
+    case CallbackOutcome::Dropped:
         return "dropped";
     }
     return "other";
@@ -73,9 +73,9 @@ QHttpServerResponse toHttp(const WebhookAnswer &answer)
 
 } // namespace
 
-WebhookRoutes::WebhookRoutes(CallRegistry &registry, QObject *parent)
+WebhookRoutes::WebhookRoutes(CallBook &book, QObject *parent)
     : QObject(parent)
-    , m_registry(registry)
+    , m_book(book)
 {}
 
 void WebhookRoutes::configure(const Settings &settings)
@@ -164,19 +164,24 @@ WebhookAnswer WebhookRoutes::statusCallback(const WebhookRequest &request)
     }
     bool numbered = false;
     const int sequence = param(params, u"SequenceNumber"_s).toInt(&numbered);
-    const CallRegistry::Outcome outcome =
-        m_registry.applyCallback(sid, *status, numbered && sequence >= 0 ? sequence : -1);
+    CallbackEvent event;
+    event.sid = sid;
+    event.owner = QUrlQuery(request.query).queryItemValue(u"owner"_s, QUrl::FullyDecoded);
+    event.status = *status;
+    event.sequence = numbered && sequence >= 0 ? sequence : -1;
     webhooks("callStatus", "ok").inc();
-    ops::metrics()
-        .counter("flex_call_callbacks_total", "Status callbacks by what became of them",
-                 {{"outcome", outcomeLabel(outcome)}})
-        .inc();
-    if (lcDial().isDebugEnabled())
-        ops::logWithFields(lcDial(), QtDebugMsg, u"status callback"_s,
-                           {{u"callSid"_s, sid},
-                            {u"status"_s, statusField},
-                            {u"sequence"_s, numbered ? sequence : -1},
-                            {u"outcome"_s, QString::fromLatin1(outcomeLabel(outcome))}});
+    m_book.applyCallback(event, [event, statusField](CallbackOutcome outcome) {
+        ops::metrics()
+            .counter("flex_call_callbacks_total", "Status callbacks by what became of them",
+                     {{"outcome", outcomeLabel(outcome)}})
+            .inc();
+        if (lcDial().isDebugEnabled())
+            ops::logWithFields(lcDial(), QtDebugMsg, u"status callback"_s,
+                               {{u"callSid"_s, event.sid},
+                                {u"status"_s, statusField},
+                                {u"sequence"_s, event.sequence},
+                                {u"outcome"_s, QString::fromLatin1(outcomeLabel(outcome))}});
+    });
     return {200, twilio::twiml::contentType(), twilio::twiml::emptyResponse()};
 }
 

@@ -13,7 +13,7 @@ class QHttpServer;
 
 namespace flex::dial {
 
-class CallRegistry;
+class CallBook;
 
 // What a webhook request carries, independent of the HTTP server (so the
 // handlers can be tested without one).
@@ -36,7 +36,9 @@ struct WebhookAnswer
 // POST /twilio-webhook/callStatusCallbackHandler and
 // POST /twilio-webhook/callHandlerTwiml: X-Twilio-Signature checked over
 // webhookBaseUrl + path + query and every form parameter; 403 and nothing
-// relayed when it is missing or wrong. Both answer at once from memory.
+// relayed when it is missing or wrong. Both answer at once from memory. A
+// status callback URL may carry ?owner=<identity> (cluster mode): signed by
+// Twilio, it tells any instance whose call it is.
 class WebhookRoutes : public QObject
 {
     Q_OBJECT
@@ -48,7 +50,7 @@ public:
         QString workflowSid;  // TWILIO_OUTBOUND_WORKFLOW_SID
     };
 
-    explicit WebhookRoutes(CallRegistry &registry, QObject *parent = nullptr);
+    explicit WebhookRoutes(CallBook &book, QObject *parent = nullptr);
 
     void configure(const Settings &settings);
     void registerRoutes(QHttpServer &http);
@@ -65,7 +67,7 @@ private:
     bool authentic(const WebhookRequest &request, const twilio::SignatureParams &params,
                    const QByteArray &route);
 
-    CallRegistry &m_registry;
+    CallBook &m_book;
     Settings m_settings;
     QString m_base;
     twilio::RequestValidator m_validator;
