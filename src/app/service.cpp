@@ -43,6 +43,9 @@ server::FrontDoor::Settings frontDoorSettings(const config::Config &c)
     s.wsMaxMessageBytes = c.wsMaxMessageBytes;
     s.pingInterval = c.wsPingInterval;
     s.allowedOrigins = c.allowedOrigins;
+    s.maxConnectionsPerAddress = c.maxConnectionsPerAddress;
+    s.authRatePerAddress = c.authRatePerAddress;
+    s.trustedProxies = c.trustedProxies;
     return s;
 }
 

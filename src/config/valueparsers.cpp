@@ -88,6 +88,8 @@ QString parseRedisUrl(const QString &text, RedisEndpoint *out)
 QString parseTrustedProxies(const QString &text, QList<QPair<QHostAddress, int>> *out)
 {
     out->clear();
+    if (text.trimmed().compare(u"none"_s, Qt::CaseInsensitive) == 0)
+        return {};
     const QStringList items = splitList(text);
     for (const QString &item : items) {
         const QPair<QHostAddress, int> subnet = QHostAddress::parseSubnet(item);

@@ -3,7 +3,9 @@
 #include "ops/logcategories.h"
 #include "ops/logging.h"
 #include "ops/metrics.h"
+#include "server/clientframeguard.h"
 #include "server/connectionguards.h"
+#include "server/flextokenshape.h"
 #include "server/flextokenvalidator.h"
 #include "server/handoffserver.h"
 #include "server/websocketendpoint.h"
@@ -14,6 +16,7 @@
 #include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QUrlQuery>
 #include <QWebSocket>
 #include <QWebSocketServer>
@@ -61,14 +64,15 @@ OfferedToken tokenOf(const RequestHead &head)
 } // namespace
 
 void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
-                      const QByteArray &body)
+                      const QByteArray &body, const QByteArray &extraHeaders)
 {
     if (!socket || socket->state() != QAbstractSocket::ConnectedState)
         return;
     QByteArray text = body.isEmpty() ? reason + '\n' : body;
     socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
                   "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                  QByteArray::number(text.size()) + "\r\nConnection: close\r\n\r\n" + text);
+                  QByteArray::number(text.size()) + "\r\n" + extraHeaders +
+                  "Connection: close\r\n\r\n" + text);
     socket->disconnectFromHost();
 }
 
@@ -87,6 +91,9 @@ FrontDoor::FrontDoor(QHttpServer &http, FlexTokenValidator &validator, QObject *
     m_webSockets->setMaxPendingConnections(1 << 20);
     m_webSockets->setHandshakeTimeout(std::chrono::milliseconds(m_settings.headTimeout));
     connect(m_webSockets, &QWebSocketServer::newConnection, this, &FrontDoor::onWebSocketReady);
+    m_pruneTimer = new QTimer(this);
+    connect(m_pruneTimer, &QTimer::timeout, this, [this] { m_budgets.prune(); });
+    m_pruneTimer->start(std::chrono::minutes(1));
 }
 
 FrontDoor::~FrontDoor() = default;
@@ -94,6 +101,8 @@ FrontDoor::~FrontDoor() = default;
 void FrontDoor::configure(const Settings &settings)
 {
     m_settings = settings;
+    m_budgets.setAuthRatePerMinute(settings.authRatePerAddress);
+    m_budgets.setMaxConnectionsPerAddress(settings.maxConnectionsPerAddress);
     m_keepAlive->setInterval(settings.pingInterval);
     m_webSockets->setHandshakeTimeout(settings.headTimeout);
 }
@@ -171,6 +180,23 @@ void FrontDoor::acceptPending()
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
             continue;
         }
+        // A trusted proxy carries many clients: those count once their
+        // request head names them (admitClient).
+        const QHostAddress peer = normalizedAddress(socket->peerAddress());
+        const bool proxied = isTrusted(peer, m_settings.trustedProxies);
+        if (!proxied && !m_budgets.addConnection(peer)) {
+            ops::metrics()
+                .counter("flex_connections_refused_per_address_total",
+                         "Connections refused over MAX_CONNECTIONS_PER_ADDRESS")
+                .inc();
+            refuseConnection(socket, 429, "Too Many Requests",
+                             "Too many connections from this address.\n", "Retry-After: 1\r\n");
+            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            continue;
+        }
+        if (!proxied)
+            connect(socket, &QObject::destroyed, this,
+                    [this, peer] { m_budgets.releaseConnection(peer); });
         ++m_open;
         // Answers are small and latency matters (webhooks, call updates): no Nagle delay.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -183,6 +209,50 @@ void FrontDoor::acceptPending()
         auto *reader = new HeadReader(socket, m_settings.maxHeadBytes, m_settings.headTimeout);
         connect(reader, &HeadReader::headReceived, this, &FrontDoor::onHead);
     }
+}
+
+std::optional<QHostAddress> FrontDoor::admitClient(QTcpSocket *socket, const RequestHead &head)
+{
+    const QHostAddress peer = normalizedAddress(socket->peerAddress());
+    const QHostAddress client =
+        clientAddress(peer, head.header("x-forwarded-for"), m_settings.trustedProxies);
+    constexpr char Counted[] = "flexClientCounted";
+    if (!isTrusted(peer, m_settings.trustedProxies) || socket->property(Counted).toBool())
+        return client;
+    // Through a trusted proxy: the client counts from its first request on
+    // this connection until the connection closes.
+    if (!m_budgets.addConnection(client)) {
+        ops::metrics()
+            .counter("flex_connections_refused_per_address_total",
+                     "Connections refused over MAX_CONNECTIONS_PER_ADDRESS")
+            .inc();
+        refuseConnection(socket, 429, "Too Many Requests",
+                         "Too many connections from this address.\n", "Retry-After: 1\r\n");
+        return std::nullopt;
+    }
+    socket->setProperty(Counted, true);
+    connect(socket, &QObject::destroyed, this,
+            [this, client] { m_budgets.releaseConnection(client); });
+    return client;
+}
+
+// An unknown token costs a Twilio request: each client address has a
+// budget of those (AUTH_RATE_PER_ADDRESS a minute). Known tokens (cached,
+// or being checked) are free, so a reconnect storm of real agents is not
+// refused. false: refused with 429 and Retry-After.
+bool FrontDoor::spendValidation(QTcpSocket *socket, const QHostAddress &client,
+                                const QString &token)
+{
+    if (m_validator.isKnown(token))
+        return true;
+    const std::optional<std::chrono::seconds> wait = m_budgets.takeValidation(client);
+    if (!wait)
+        return true;
+    handshakes("rate_limited").inc();
+    refuseConnection(socket, 429, "Too Many Requests",
+                     "Too many unknown Flex tokens from this address; try again later.\n",
+                     "Retry-After: " + QByteArray::number(qint64(wait->count())) + "\r\n");
+    return false;
 }
 
 void FrontDoor::onHead(QTcpSocket *socket, const RequestHead &head)
@@ -220,6 +290,9 @@ void FrontDoor::upgrade(QTcpSocket *socket, const RequestHead &head)
         refuseConnection(socket, 403, "Forbidden", "Origin not allowed.\n");
         return;
     }
+    const std::optional<QHostAddress> client = admitClient(socket, head);
+    if (!client)
+        return;
     const OfferedToken offered = tokenOf(head);
     ops::registerSecret(offered.token, ops::SecretLifetime::Transient);
     if (offered.token.isEmpty()) {
@@ -227,6 +300,15 @@ void FrontDoor::upgrade(QTcpSocket *socket, const RequestHead &head)
         refuseConnection(socket, 403, "Forbidden", "A Flex token is required.\n");
         return;
     }
+    // Cheap before costly: a token that is not even JWT-shaped is refused
+    // without asking Twilio or spending the address's budget.
+    if (!FlexTokenShape::isPlausible(offered.token)) {
+        handshakes("bad_token").inc();
+        refuseConnection(socket, 403, "Forbidden", "Flex token not valid.\n");
+        return;
+    }
+    if (!spendValidation(socket, *client, offered.token))
+        return;
     // Hold the socket's data until the token is checked.
     QPointer<QTcpSocket> guarded(socket);
     m_validator.validate(
@@ -267,6 +349,8 @@ void FrontDoor::upgrade(QTcpSocket *socket, const RequestHead &head)
                     m_pendingUpgrades.erase(it);
                 }
             });
+            // Before QWebSocket connects to the transport: the guard's slot runs first.
+            new ClientFrameGuard(guarded);
             m_webSockets->handleConnection(guarded);
         });
 }
@@ -305,8 +389,11 @@ void FrontDoor::onWebSocketReady()
             continue;
         }
         handshakes("accepted").inc();
-        if (pending.transport)
+        if (pending.transport) {
             setTransport(socket, pending.transport);
+            if (auto *guard = pending.transport->findChild<ClientFrameGuard *>())
+                guard->arm();
+        }
         socket->setMaxAllowedIncomingMessageSize(quint64(m_settings.wsMaxMessageBytes));
         socket->setMaxAllowedIncomingFrameSize(quint64(m_settings.wsMaxMessageBytes));
         const QByteArray kind = pending.path.section(u'/', -1).toUtf8();
@@ -332,6 +419,8 @@ void FrontDoor::onWebSocketReady()
 
 void FrontDoor::handToHttp(QTcpSocket *socket, const RequestHead &head)
 {
+    if (!admitClient(socket, head))
+        return;
     const std::optional<qint64> length = head.contentLength();
     if (length && *length < 0) {
         refuseConnection(socket, 400, "Bad Request", "Malformed Content-Length.\n");

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/addressbudgets.h"
+#include "server/clientaddress.h"
 #include "server/flexidentity.h"
 #include "server/requesthead.h"
 
@@ -12,9 +14,11 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 class QHttpServer;
 class QTcpServer;
+class QTimer;
 class QTcpSocket;
 class QWebSocket;
 class QWebSocketServer;
@@ -48,6 +52,9 @@ public:
         int wsMaxMessageBytes{};
         std::chrono::milliseconds pingInterval{};
         QStringList allowedOrigins;
+        int maxConnectionsPerAddress{};
+        int authRatePerAddress{}; // validations of unknown tokens per address and minute
+        AddressRanges trustedProxies;
     };
 
     FrontDoor(QHttpServer &http, FlexTokenValidator &validator, QObject *parent = nullptr);
@@ -82,6 +89,10 @@ private:
     void onWebSocketReady();
     void releaseSubprotocol(const QString &token);
     bool originAllowed(const RequestHead &head) const;
+    // The client behind a connection (X-Forwarded-For from trusted proxies);
+    // counts it against its per-address connection cap once per connection.
+    std::optional<QHostAddress> admitClient(QTcpSocket *socket, const RequestHead &head);
+    bool spendValidation(QTcpSocket *socket, const QHostAddress &client, const QString &token);
 
     struct PendingUpgrade
     {
@@ -94,6 +105,9 @@ private:
     QHttpServer &m_http;
     FlexTokenValidator &m_validator;
     Settings m_settings;
+    // Before m_listener: sockets it still owns release their budget when
+    // it deletes them.
+    AddressBudgets m_budgets;
     std::unique_ptr<QTcpServer> m_listener;
     std::unique_ptr<QSslConfiguration> m_tls;
     HandoffServer *m_handoff = nullptr;
@@ -105,10 +119,11 @@ private:
     QList<QPointer<QWebSocket>> m_webSocketsOpen;
     QHash<QString, int> m_openByPath;
     int m_open = 0;
+    QTimer *m_pruneTimer = nullptr;
 };
 
 // Writes a complete minimal HTTP answer and closes the connection.
 void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
-                      const QByteArray &body = {});
+                      const QByteArray &body = {}, const QByteArray &extraHeaders = {});
 
 } // namespace flex::server

@@ -1,0 +1,205 @@
+// The front door's pure rules: what a Flex token looks like, who the client
+// is behind a proxy, the per-address budgets, the client frame scanner.
+#include "server/addressbudgets.h"
+#include "server/clientaddress.h"
+#include "server/clientframeguard.h"
+#include "server/flextokenshape.h"
+
+#include <QTest>
+
+using namespace flex::server;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+class tst_FrontDoorUnit : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void tokenShape_data();
+    void tokenShape();
+    void clientAddress_data();
+    void clientAddress();
+    void validationBudget();
+    void connectionCap();
+    void frameScanner_data();
+    void frameScanner();
+};
+
+void tst_FrontDoorUnit::tokenShape_data()
+{
+    QTest::addColumn<QString>("token");
+    QTest::addColumn<bool>("plausible");
+    const QString header = u"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"_s; // {"alg":"HS256","typ":"JWT"}
+    QTest::newRow("jwt") << header + u".eyJzdWIiOiJ4In0.c2ln"_s << true;
+    QTest::newRow("empty signature (unsecured)") << header + u".eyJzdWIiOiJ4In0."_s << true;
+    QTest::newRow("example") << FlexTokenShape::unsignedExample(u"alice"_s) << true;
+    QTest::newRow("empty") << QString() << false;
+    QTest::newRow("no dots") << u"test-token-alice-0123456789"_s << false;
+    QTest::newRow("two segments") << header + u".eyJzdWIiOiJ4In0"_s << false;
+    QTest::newRow("four segments") << header + u".a.b.c"_s << false;
+    QTest::newRow("empty payload") << header + u"..c2ln"_s << false;
+    QTest::newRow("header not json") << u"bm90IGpzb24.eyJ9.c2ln"_s << false;
+    QTest::newRow("header without alg") << u"e30.e30.c2ln"_s << false; // {}
+    QTest::newRow("standard base64 chars") << header + u".ab+/.c2ln"_s << false;
+    QTest::newRow("space") << header + u".ab cd.c2ln"_s << false;
+    QTest::newRow("non-ascii") << header + u".é.c2ln"_s << false;
+    QTest::newRow("too long") << header + u"."_s + QString(8200, u'a') + u".c2ln"_s << false;
+}
+
+void tst_FrontDoorUnit::tokenShape()
+{
+    QFETCH(QString, token);
+    QFETCH(bool, plausible);
+    QCOMPARE(FlexTokenShape::isPlausible(token), plausible);
+}
+
+void tst_FrontDoorUnit::clientAddress_data()
+{
+    QTest::addColumn<QString>("peer");
+    QTest::addColumn<QByteArray>("forwardedFor");
+    QTest::addColumn<QString>("trusted");
+    QTest::addColumn<QString>("client");
+
+    QTest::newRow("no proxy, header ignored")
+        << u"203.0.113.5"_s << QByteArray("1.2.3.4") << u""_s << u"203.0.113.5"_s;
+    QTest::newRow("untrusted peer's header ignored")
+        << u"203.0.113.5"_s << QByteArray("1.2.3.4") << u"10.0.0.0/8"_s << u"203.0.113.5"_s;
+    QTest::newRow("trusted proxy")
+        << u"10.0.0.2"_s << QByteArray("198.51.100.7") << u"10.0.0.0/8"_s << u"198.51.100.7"_s;
+    QTest::newRow("spoofed left entry, rightmost untrusted wins")
+        << u"10.0.0.2"_s << QByteArray("6.6.6.6, 198.51.100.7") << u"10.0.0.0/8"_s
+        << u"198.51.100.7"_s;
+    QTest::newRow("chain of trusted proxies")
+        << u"10.0.0.2"_s << QByteArray("198.51.100.7, 10.0.0.9") << u"10.0.0.0/8"_s
+        << u"198.51.100.7"_s;
+    QTest::newRow("all trusted: leftmost")
+        << u"10.0.0.2"_s << QByteArray("10.0.0.8, 10.0.0.9") << u"10.0.0.0/8"_s << u"10.0.0.8"_s;
+    QTest::newRow("garbage stops the walk")
+        << u"10.0.0.2"_s << QByteArray("198.51.100.7, not-an-ip") << u"10.0.0.0/8"_s
+        << u"10.0.0.2"_s;
+    QTest::newRow("port forms") << u"10.0.0.2"_s << QByteArray("198.51.100.7:4711")
+                                << u"10.0.0.0/8"_s << u"198.51.100.7"_s;
+    QTest::newRow("v6 with port") << u"10.0.0.2"_s << QByteArray("[2001:db8::1]:80")
+                                  << u"10.0.0.0/8"_s << u"2001:db8::1"_s;
+    QTest::newRow("v4-mapped peer") << u"::ffff:10.0.0.2"_s << QByteArray("198.51.100.7")
+                                    << u"10.0.0.0/8"_s << u"198.51.100.7"_s;
+    QTest::newRow("empty header") << u"10.0.0.2"_s << QByteArray() << u"10.0.0.0/8"_s
+                                  << u"10.0.0.2"_s;
+}
+
+void tst_FrontDoorUnit::clientAddress()
+{
+    QFETCH(QString, peer);
+    QFETCH(QByteArray, forwardedFor);
+    QFETCH(QString, trusted);
+    QFETCH(QString, client);
+    AddressRanges ranges;
+    if (!trusted.isEmpty())
+        ranges.append(QHostAddress::parseSubnet(trusted));
+    QCOMPARE(flex::server::clientAddress(QHostAddress(peer), forwardedFor, ranges).toString(),
+             client);
+}
+
+void tst_FrontDoorUnit::validationBudget()
+{
+    AddressBudgets budgets;
+    budgets.setAuthRatePerMinute(6); // one every 10 s
+    const QHostAddress a(u"192.0.2.1"_s), b(u"192.0.2.2"_s);
+    const auto t0 = AddressBudgets::Clock::time_point{} + 1h;
+    for (int i = 0; i < 6; ++i)
+        QVERIFY(!budgets.takeValidation(a, t0));
+    const auto wait = budgets.takeValidation(a, t0);
+    QVERIFY(wait);
+    QCOMPARE(wait->count(), 10);
+    QVERIFY(!budgets.takeValidation(b, t0)); // another address has its own
+    QVERIFY(budgets.takeValidation(a, t0 + 9s));
+    QVERIFY(!budgets.takeValidation(a, t0 + 11s)); // refilled one
+    QVERIFY(budgets.takeValidation(a, t0 + 11s));
+    // v4-mapped v6 is the same client.
+    QVERIFY(budgets.takeValidation(QHostAddress(u"::ffff:192.0.2.1"_s), t0 + 11s));
+    // Idle, full buckets are forgotten.
+    QCOMPARE(budgets.trackedAddresses(), 2);
+    budgets.prune(t0 + 2min);
+    QCOMPARE(budgets.trackedAddresses(), 0);
+}
+
+void tst_FrontDoorUnit::connectionCap()
+{
+    AddressBudgets budgets;
+    budgets.setMaxConnectionsPerAddress(2);
+    const QHostAddress a(u"192.0.2.1"_s);
+    QVERIFY(budgets.addConnection(a));
+    QVERIFY(budgets.addConnection(a));
+    QVERIFY(!budgets.addConnection(a));
+    QVERIFY(budgets.addConnection(QHostAddress(u"192.0.2.2"_s)));
+    budgets.releaseConnection(a);
+    QCOMPARE(budgets.connections(a), 1);
+    QVERIFY(budgets.addConnection(a));
+    budgets.prune();
+    QCOMPARE(budgets.connections(a), 2); // entries with connections are kept
+}
+
+namespace {
+
+QByteArray clientFrame(quint8 opcode, int length, bool masked)
+{
+    QByteArray out(1, char(0x80 | opcode));
+    const char mask = masked ? char(0x80) : char(0);
+    if (length < 126) {
+        out.append(char(mask | length));
+    } else if (length <= 0xffff) {
+        out.append(char(mask | 126));
+        out.append(char(length >> 8));
+        out.append(char(length & 0xff));
+    } else {
+        out.append(char(mask | 127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out.append(char((quint64(length) >> shift) & 0xff));
+    }
+    if (masked)
+        out.append("\x01\x02\x03\x04", 4);
+    return out + QByteArray(length, 'x');
+}
+
+} // namespace
+
+void tst_FrontDoorUnit::frameScanner_data()
+{
+    QTest::addColumn<QByteArray>("stream");
+    QTest::addColumn<bool>("ok");
+    QTest::newRow("masked small") << clientFrame(1, 5, true) << true;
+    QTest::newRow("masked empty") << clientFrame(9, 0, true) + clientFrame(1, 3, true) << true;
+    QTest::newRow("masked 16-bit length")
+        << clientFrame(1, 300, true) + clientFrame(1, 2, true) << true;
+    QTest::newRow("masked 64-bit length")
+        << clientFrame(2, 70000, true) + clientFrame(1, 1, true) << true;
+    QTest::newRow("unmasked") << clientFrame(1, 5, false) << false;
+    QTest::newRow("unmasked after masked")
+        << clientFrame(1, 300, true) + clientFrame(1, 1, false) << false;
+    // A payload byte that looks like an unmasked header is payload.
+    QTest::newRow("payload looks like a header")
+        << clientFrame(1, 2, true).replace(6, 2, "\x81\x05") + clientFrame(1, 1, true) << true;
+}
+
+void tst_FrontDoorUnit::frameScanner()
+{
+    QFETCH(QByteArray, stream);
+    QFETCH(bool, ok);
+    // Every chunking of the stream gives the same verdict.
+    for (int chunk : {1, 2, 3, 7, 64, int(stream.size())}) {
+        ClientFrameScanner scanner;
+        bool result = true;
+        for (qsizetype i = 0; i < stream.size(); i += chunk)
+            result = scanner.feed(QByteArrayView(stream).sliced(
+                         i, std::min<qsizetype>(chunk, stream.size() - i))) &&
+                     result;
+        QCOMPARE(result, ok);
+        QCOMPARE(scanner.violated(), !ok);
+    }
+    QCOMPARE(ClientFrameGuard::closeFrame(1002, "x"), QByteArray("\x88\x03\x03\xea"
+                                                                 "x",
+                                                                 5));
+}
+
+QTEST_GUILESS_MAIN(tst_FrontDoorUnit)
+#include "tst_frontdoorunit.moc"
