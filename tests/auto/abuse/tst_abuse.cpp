@@ -151,6 +151,7 @@ private Q_SLOTS:
     void forwardedForOnlyFromTrustedProxies();
     void badFrames_data();
     void badFrames();
+    void fragmentedAndInterleavedFramesAreServed();
     void pingFloodHarmsNoOne();
     void malformedWebhooks_data();
     void malformedWebhooks();
@@ -404,6 +405,29 @@ void tst_Abuse::badFrames()
     QVERIFY2(!frames.opcodes.contains(0x1), c->received.toHex().constData());
     // The service is fine.
     QVERIFY(openRaw(*m_framesEnv));
+}
+
+// A message in three fragments with a ping between them (RFC 6455 §5.4
+// allows control frames in the middle): the ping is answered at once and
+// the reassembled message is served (an error answer for an unknown call).
+void tst_Abuse::fragmentedAndInterleavedFramesAreServed()
+{
+    if (!m_framesEnv)
+        m_framesEnv = start({});
+    QVERIFY(m_framesEnv);
+    auto c = openRaw(*m_framesEnv);
+    QVERIFY(c);
+    const QByteArray message =
+        R"({"method":"hangup","callSid":"CA00000000000000000000000000000009"})";
+    c->send(frame(0x1, message.left(10), true, false));
+    c->send(frame(0x9, "mid"));
+    c->send(frame(0x0, message.mid(10, 20), true, false));
+    c->send(frame(0x0, message.mid(30), true, true));
+    QTRY_VERIFY_WITH_TIMEOUT(serverFrames(c->received).opcodes.contains(0x1), kWait);
+    const ServerFrames frames = serverFrames(c->received);
+    QCOMPARE(frames.opcodes.first(), 0xA); // the pong came first
+    QCOMPARE(frames.closeCode, -1);
+    QVERIFY2(c->received.contains("CA00000000000000000000000000000009"), c->received.constData());
 }
 
 // Thousands of pings on one socket: each is ponged, other clients keep
