@@ -184,19 +184,10 @@ void FrontDoor::acceptPending()
         // request head names them (admitClient).
         const QHostAddress peer = normalizedAddress(socket->peerAddress());
         const bool proxied = isTrusted(peer, m_settings.trustedProxies);
-        if (!proxied && !m_budgets.addConnection(peer)) {
-            ops::metrics()
-                .counter("flex_connections_refused_per_address_total",
-                         "Connections refused over MAX_CONNECTIONS_PER_ADDRESS")
-                .inc();
-            refuseConnection(socket, 429, "Too Many Requests",
-                             "Too many connections from this address.\n", "Retry-After: 1\r\n");
+        if (!proxied && !countConnection(socket, peer)) {
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
             continue;
         }
-        if (!proxied)
-            connect(socket, &QObject::destroyed, this,
-                    [this, peer] { m_budgets.releaseConnection(peer); });
         ++m_open;
         // Answers are small and latency matters (webhooks, call updates): no Nagle delay.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -221,6 +212,16 @@ std::optional<QHostAddress> FrontDoor::admitClient(QTcpSocket *socket, const Req
         return client;
     // Through a trusted proxy: the client counts from its first request on
     // this connection until the connection closes.
+    if (!countConnection(socket, client))
+        return std::nullopt;
+    socket->setProperty(Counted, true);
+    return client;
+}
+
+// One more connection of `client` until the socket is destroyed; false
+// (and refused with 429) when it already holds MAX_CONNECTIONS_PER_ADDRESS.
+bool FrontDoor::countConnection(QTcpSocket *socket, const QHostAddress &client)
+{
     if (!m_budgets.addConnection(client)) {
         ops::metrics()
             .counter("flex_connections_refused_per_address_total",
@@ -228,12 +229,11 @@ std::optional<QHostAddress> FrontDoor::admitClient(QTcpSocket *socket, const Req
             .inc();
         refuseConnection(socket, 429, "Too Many Requests",
                          "Too many connections from this address.\n", "Retry-After: 1\r\n");
-        return std::nullopt;
+        return false;
     }
-    socket->setProperty(Counted, true);
     connect(socket, &QObject::destroyed, this,
             [this, client] { m_budgets.releaseConnection(client); });
-    return client;
+    return true;
 }
 
 // An unknown token costs a Twilio request: each client address has a

@@ -92,6 +92,7 @@ private:
     // The client behind a connection (X-Forwarded-For from trusted proxies);
     // counts it against its per-address connection cap once per connection.
     std::optional<QHostAddress> admitClient(QTcpSocket *socket, const RequestHead &head);
+    bool countConnection(QTcpSocket *socket, const QHostAddress &client);
     bool spendValidation(QTcpSocket *socket, const QHostAddress &client, const QString &token);
 
     struct PendingUpgrade
