@@ -4,6 +4,7 @@
 #include "bus/redisconnection.h"
 #include "clusterharness.h"
 #include "config/valueparsers.h"
+#include "prerequisite.h"
 #include "testenvironment.h"
 
 #include <QElapsedTimer>
@@ -116,13 +117,10 @@ private:
 void tst_Cluster::initTestCase()
 {
     FLEX_REQUIRE_REDIS();
-    if (const QString why = Cluster::nginxMissing(); !why.isEmpty()) {
-        if (qEnvironmentVariable("CI") == u"true"_s)
-            QFAIL(qPrintable(why));
-        QSKIP(qPrintable(why));
-    }
-    if (flex::testing::ServiceProcess::binary().isEmpty())
-        QSKIP("FLEX_BACKEND_BIN is not set (run through ctest)");
+    const QString nginxMissing = Cluster::nginxMissing();
+    FLEX_REQUIRE(nginxMissing.isEmpty(), qPrintable(nginxMissing));
+    FLEX_REQUIRE(!flex::testing::ServiceProcess::binary().isEmpty(),
+                 "FLEX_BACKEND_BIN is not set (run through ctest)");
     m_cluster = std::make_unique<Cluster>();
     m_cluster->setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
     m_cluster->setEnv(u"STATS_CUMULATIVE_INTERVAL"_s, u"5"_s);

@@ -1,6 +1,7 @@
 // Outbound dialing end to end: the real flex-backend against the in-process
 // Twilio emulator, over real sockets, the way the unmodified dialpad plugin
 // talks to it.
+#include "prerequisite.h"
 #include "testenvironment.h"
 #include "twilio/requestvalidator.h"
 
@@ -132,7 +133,7 @@ private:
 void tst_DialIntegration::initTestCase()
 {
     if (flex::testing::ServiceProcess::binary().isEmpty())
-        QSKIP("FLEX_BACKEND_BIN is not set (run through ctest)");
+        FLEX_REQUIRE(false, "FLEX_BACKEND_BIN is not set (run through ctest)");
     m_env = std::make_unique<TestEnvironment>();
     m_env->setEnv(u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"0"_s);
     QVERIFY(m_env->startService());
@@ -590,7 +591,8 @@ void tst_DialIntegration::fiftyConcurrentDialers()
     std::vector<std::unique_ptr<WsClient>> clients;
     for (int i = 0; i < Dialers; ++i) {
         const QString identity = u"agent%1"_s.arg(i, 2, 10, QLatin1Char('0'));
-        m_env->emulator().addToken(flex::testing::flexToken(identity), identity, {u"agent"_s}, expires);
+        m_env->emulator().addToken(flex::testing::flexToken(identity), identity, {u"agent"_s},
+                                   expires);
         clients.push_back(open(*m_env, flex::testing::flexToken(identity)));
         QVERIFY(clients.back());
     }

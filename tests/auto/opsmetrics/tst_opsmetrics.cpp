@@ -3,6 +3,7 @@
 #include "ops/metrics.h"
 #include "ops/opsroutes.h"
 #include "ops/processmetrics.h"
+#include "prerequisite.h"
 
 #include <QHttpServer>
 #include <QJsonArray>
@@ -57,15 +58,13 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        if (!QFile::exists(u"/usr/bin/python3"_s))
-            QSKIP("/usr/bin/python3 missing");
+        FLEX_REQUIRE(QFile::exists(u"/usr/bin/python3"_s), "/usr/bin/python3 missing");
         QProcess probe;
         QSignalSpy finished(&probe, &QProcess::finished);
         probe.start(u"/usr/bin/python3"_s, {u"-c"_s, u"import prometheus_client"_s});
         QVERIFY(finished.wait(30000));
-        if (probe.exitCode() != 0)
-            QSKIP("python3-prometheus-client is not installed (apt install "
-                  "python3-prometheus-client)");
+        FLEX_REQUIRE(probe.exitCode() == 0, "python3-prometheus-client is not installed (apt "
+                                            "install python3-prometheus-client)");
     }
 
     void textFormatParses()
