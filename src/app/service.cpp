@@ -4,6 +4,7 @@
 #include "bus/redisbus.h"
 #include "config/settingtable.h"
 #include "dial/dialservice.h"
+#include "ops/filelimit.h"
 #include "ops/logcategories.h"
 #include "ops/logging.h"
 #include "ops/metrics.h"
@@ -35,7 +36,13 @@ server::FrontDoor::Settings frontDoorSettings(const config::Config &c)
     server::FrontDoor::Settings s;
     s.address = c.bindAddress;
     s.port = c.port;
-    s.maxConnections = c.maxConnections;
+    // Never more than the descriptors allow: beyond that accept() fails
+    // for everyone, webhooks and Twilio requests included.
+    const int capacity = ops::connectionCapacity();
+    s.maxConnections = c.maxConnections == 0 ? capacity : std::min(c.maxConnections, capacity);
+    if (c.maxConnections > capacity)
+        qCWarning(lcApp) << "MAX_CONNECTIONS" << c.maxConnections
+                         << "is more than the open-files limit allows; using" << capacity;
     s.maxHeadBytes = c.maxHeadBytes;
     s.maxBodyBytes = c.maxBodyBytes;
     s.headTimeout = c.headTimeout;

@@ -161,7 +161,7 @@ QList<Setting> makeTable()
         {u"PORT"_s, u"3000"_s, u"TCP port for webhooks and WebSockets (one port); 0 picks a free port (logged)."_s, integer(&Config::port, 0, 65535), NeedsRestart},
         {u"BIND_ADDRESS"_s, u"0.0.0.0"_s, u"Address to listen on (127.0.0.1 in dev mode unless set)."_s, bindAddress(), NeedsRestart, u"127.0.0.1"_s},
         {u"ALLOWED_ORIGINS"_s, {}, u"Comma-separated Origin values allowed to open WebSockets; empty allows any."_s, list(&Config::allowedOrigins, anyItem, {})},
-        {u"MAX_CONNECTIONS"_s, u"10000"_s, u"Open connections at most; more are refused."_s, integer(&Config::maxConnections, 1, 1'000'000)},
+        {u"MAX_CONNECTIONS"_s, u"0"_s, u"Open connections at most; more are refused. 0: as many as the open-files limit allows, less 256 kept for Twilio, Redis and files."_s, integer(&Config::maxConnections, 0, 1'000'000)},
         {u"MAX_CONNECTIONS_PER_ADDRESS"_s, u"1000"_s, u"Open connections per client address at most."_s, integer(&Config::maxConnectionsPerAddress, 1, 1'000'000)},
         {u"AUTH_RATE_PER_ADDRESS"_s, u"30"_s, u"Validations of not-yet-known Flex tokens per client address per minute. Over it: 429 with Retry-After."_s, integer(&Config::authRatePerAddress, 1, 1'000'000)},
         {u"TRUSTED_PROXIES"_s, u"127.0.0.0/8,::1"_s, u"Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For client address is believed (default: a proxy on this host); none trusts none."_s, trustedProxies()},

@@ -1,5 +1,6 @@
 #include "ops/filelimit.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/resource.h>
@@ -47,6 +48,15 @@ OpenFileLimit raiseOpenFileLimit()
     }
     result.soft = quint64(raised.rlim_cur);
     return result;
+}
+
+int connectionCapacity()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+        return 1'000'000;
+    const qint64 soft = qint64(std::min<rlim_t>(limit.rlim_cur, 1'000'000));
+    return int(std::max<qint64>(16, soft - ReservedDescriptors));
 }
 
 } // namespace flex::ops

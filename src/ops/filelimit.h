@@ -22,4 +22,9 @@ struct OpenFileLimit
 // LimitNOFILE= sets both). Does nothing when they are equal already.
 OpenFileLimit raiseOpenFileLimit();
 
+// Connections the service can hold: the soft open-files limit less a reserve
+// for everything else (Twilio requests, Redis, the state file, logs).
+int connectionCapacity();
+constexpr int ReservedDescriptors = 256;
+
 } // namespace flex::ops

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void initTestCase();
     void raisesItsOwnLimit();
     void serviceRaisesItsLimitAtStart();
+    void maxConnectionsFollowsTheLimit();
 
 private:
     rlimit m_original{};
@@ -83,6 +84,26 @@ void tst_FileLimit::serviceRaisesItsLimitAtStart()
     QCOMPARE(soft, hard);
     QVERIFY2(env.service().output().contains("open files limit raised from 256 to"),
              env.service().output().constData());
+}
+
+// MAX_CONNECTIONS never exceeds what the descriptors allow: 0 (the default)
+// is the limit less the reserve, and a larger number is lowered with a warning.
+void tst_FileLimit::maxConnectionsFollowsTheLimit()
+{
+    FLEX_REQUIRE(!flex::testing::ServiceProcess::binary().isEmpty(),
+                 "FLEX_BACKEND_BIN is not set (run through ctest)");
+    rlimit now{};
+    QCOMPARE(getrlimit(RLIMIT_NOFILE, &now), 0);
+    QCOMPARE(flex::ops::connectionCapacity(),
+             int(std::min<rlim_t>(now.rlim_cur, 1'000'000)) - flex::ops::ReservedDescriptors);
+    flex::testing::TestEnvironment env;
+    env.setEnv(u"MAX_CONNECTIONS"_s, u"1000000"_s);
+    QVERIFY(env.startService());
+    const QByteArray expected =
+        "MAX_CONNECTIONS 1000000 is more than the open-files limit "
+        "allows; using " +
+        QByteArray::number(qint64(m_original.rlim_max) - flex::ops::ReservedDescriptors);
+    QVERIFY2(env.service().waitForOutput(expected), env.service().output().constData());
 }
 
 QTEST_GUILESS_MAIN(tst_FileLimit)
