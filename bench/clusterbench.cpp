@@ -218,10 +218,11 @@ private:
     {
         QDir().mkpath(m_dir.filePath(u"state-%1"_s.arg(slot)));
         m_services.push_back(std::make_unique<QProcess>());
+        m_outputs.push_back(std::make_shared<QByteArray>());
         QProcess &process = *m_services.back();
         process.setWorkingDirectory(m_dir.path());
         launchProcess(this, process, backendBinary(), {}, serviceEnv(slot, cluster),
-                      "listening on ", std::make_shared<QByteArray>(),
+                      "listening on ", m_outputs.back(),
                       [this, slot, cluster](const QByteArray &url) {
                           if (url.isEmpty())
                               return fail("flex-backend did not start");
@@ -446,6 +447,7 @@ private:
                     m_singleCounts.perInterval, m_singleCounts.cycles, kNodes,
                     m_clusterCounts.perInterval, m_clusterCounts.cycles);
         reportStats();
+        printWarnings();
         const bool ok = m_single.complete && m_cluster.complete && m_cluster.lost == 0 &&
                         m_cluster.misrouted == 0 && m_cluster.errors == 0;
         finish(ok ? 0 : 1);
@@ -478,6 +480,20 @@ private:
             const bool leader = metricValue(metrics, "flex_stats_leader") == 1;
             std::printf("    node-%d%s: first subscriber %.1f ms after the first anywhere (p50)\n",
                         k, leader ? " (the poller)" : "", percentile(v, 50));
+        }
+    }
+
+    // The services' warnings (a few per instance), so a bad number has a why.
+    void printWarnings() const
+    {
+        for (size_t i = 0; i < m_outputs.size(); ++i) {
+            int shown = 0;
+            const QList<QByteArray> lines = m_outputs[i]->split('\n');
+            for (const QByteArray &line : lines) {
+                if ((line.contains(" warning ") || line.contains(" critical ")) && shown++ < 5)
+                    std::printf("    %s: %s\n", i == 0 ? "single" : "cluster",
+                                line.left(300).constData());
+            }
         }
     }
 
@@ -534,6 +550,7 @@ private:
     QProcess m_emulator;
     QProcess m_nginx;
     std::vector<std::unique_ptr<QProcess>> m_services;
+    std::vector<std::shared_ptr<QByteArray>> m_outputs; // each service's log
     QUrl m_emulatorUrl;
     QNetworkAccessManager m_nam;
     std::unique_ptr<RoundTrips> m_load;

@@ -23,6 +23,7 @@ struct RoundTrips::Dialer
     QElapsedTimer sentAt;
     QString current; // sid of the call in flight
     bool waitingForQueued = false;
+    bool done = false; // placed all its calls and saw them complete
 };
 
 double DialResult::roundTrip(double p) const
@@ -72,6 +73,7 @@ void RoundTrips::start()
 void RoundTrips::placeNext(Dialer &d)
 {
     if (d.placed == m_settings.calls) {
+        d.done = true;
         if (++m_finished == m_settings.sockets) {
             m_result.complete = true;
             QTimer::singleShot(200ms, this, [this] { finish(); }); // stragglers: misrouted
@@ -131,8 +133,13 @@ void RoundTrips::finish()
     m_result.calls = m_result.latency["queued"].size();
     for (const char *s : {"ringing", "in-progress", "completed"})
         m_result.lost += m_result.calls - std::min(m_result.calls, m_result.latency[s].size());
-    for (auto &d : m_dialers)
+    for (auto &d : m_dialers) {
+        if (!d->done && d->waitingForQueued)
+            ++m_result.stuckBeforeQueued;
+        else if (!d->done)
+            ++m_result.stuckInCall;
         d->socket->close();
+    }
     Q_EMIT finished();
 }
 
@@ -155,6 +162,10 @@ void printDialResult(const DialResult &r)
                 r.roundTrip(99));
     std::printf("  lost updates: %zu   misrouted updates: %d   errors: %d\n", r.lost, r.misrouted,
                 r.errors);
+    if (!r.complete)
+        std::printf("  unfinished dialers: %d waiting for `queued`, %d in a call that never "
+                    "completed\n",
+                    r.stuckBeforeQueued, r.stuckInCall);
 }
 
 } // namespace flex::bench

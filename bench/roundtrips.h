@@ -26,7 +26,9 @@ struct DialResult
     size_t lost = 0;
     int misrouted = 0;
     int errors = 0;
-    bool complete = false; // every dialer finished its calls
+    bool complete = false;     // every dialer finished its calls
+    int stuckBeforeQueued = 0; // dialers still waiting for `queued` at the end
+    int stuckInCall = 0;       // dialers with a call that never completed
 
     // Percentile p of the round trip to `completed`.
     double roundTrip(double p) const;

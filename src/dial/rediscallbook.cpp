@@ -18,8 +18,11 @@ namespace {
 
 // KEYS: the call's hash, the calls stream. ARGV: create(0/1), owner, to,
 // status, rank, sequence, now ms, ttl ms, ended-keep ms, terminal(0/1),
-// frame, stream length,
-// delivered-by, sid. Returns {outcome, owner}.
+// frame, stream length, delivered-by, sid, the `queued` frame and rank.
+// Returns {outcome, owner}. A callback that comes before the create answer
+// (the owner from its URL) publishes `queued` first: the owner's sockets
+// hear of every call with `queued`, as with one instance, and the create
+// answer that follows is stale.
 const bus::RedisScript &applyScript()
 {
     static const bus::RedisScript script(R"lua(
@@ -31,12 +34,18 @@ local function publish(who)
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[12], '*', 'm',
              cjson.encode({d = ARGV[13], o = who, s = ARGV[14], n = seq, r = rank, f = ARGV[11]}))
 end
+local function publishQueued(who)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[12], '*', 'm',
+             cjson.encode({d = '', o = who, s = ARGV[14], n = -1, r = tonumber(ARGV[16]),
+                           f = ARGV[15]}))
+end
 local cur = redis.call('HMGET', h, 'owner', 'status', 'rank', 'sequence', 'ended', 'to')
 if not cur[1] then
   if owner == '' then return {'dropped', ''} end
   redis.call('HSET', h, 'owner', owner, 'to', to, 'status', status, 'rank', rank,
              'sequence', seq, 'created', now, 'updated', now, 'ended', terminal and '1' or '0')
   redis.call('PEXPIRE', h, terminal and ARGV[9] or ARGV[8])
+  if not create and rank > tonumber(ARGV[16]) then publishQueued(owner) end
   publish(owner)
   return {'relayed', owner}
 end
@@ -131,6 +140,8 @@ void RedisCallBook::runScript(Update update, Done done, bool replayed)
         QByteArray::number(bus::CallStream::MaxLength),
         update.deliveredHere ? m_bus.instanceId().toUtf8() : QByteArray(),
         e.sid.toUtf8(),
+        callUpdateFrame(e.sid, statusText(CallStatus::Queued)),
+        QByteArray::number(progressRank(CallStatus::Queued)),
     };
     m_bus.commands().eval(applyScript(), {m_bus.key("call:" + e.sid.toUtf8()), m_bus.callsStream()},
                           args, this, [this, update, done, replayed](const bus::RedisResult &r) {

@@ -95,6 +95,7 @@ class tst_Cluster : public QObject
 private Q_SLOTS:
     void initTestCase();
     void callUpdatesReachEveryTabOnceInOrder();
+    void earlyCallbacksStillStartWithQueued();
     void foreignIdentitySeesNothingAndCannotHangUp();
     void rateLimitCountsEveryInstance();
     void onePollerSnapshotsEverywhere();
@@ -236,6 +237,35 @@ void tst_Cluster::callUpdatesReachEveryTabOnceInOrder()
         receiving += m_cluster->metric(i, "flex_webhooks_total",
                                        {"route=\"callStatus\"", "result=\"ok\""}) > 0;
     QVERIFY2(receiving >= 2, "every callback went to one instance: no cross-instance test");
+}
+
+void tst_Cluster::earlyCallbacksStillStartWithQueued()
+{
+    // Twilio's race: the first callbacks reach some instance (the emulator
+    // holds the create answer until they have been answered). The owner's
+    // sockets still hear of each call with `queued` first, as with one
+    // instance, then the rest once and in order.
+    m_cluster->emulator().setEarlyCallbacks(true);
+    auto tabA = open(0, u"erin"_s);
+    auto tabB = open(2, u"erin"_s);
+    QVERIFY(tabA && tabB);
+    QStringList sids;
+    for (int n = 0; n < 3; ++n) {
+        const QString sid = place(*tabA, Answers, u"erin"_s);
+        QVERIFY2(!sid.isEmpty(), qPrintable(tabA->dump()));
+        sids << sid;
+    }
+    m_cluster->emulator().setEarlyCallbacks(false);
+    for (const QString &sid : std::as_const(sids)) {
+        QTRY_VERIFY2_WITH_TIMEOUT(hasTerminal(*tabA, sid) && hasTerminal(*tabB, sid),
+                                  qPrintable(tabA->dump() + u"\n--\n"_s + tabB->dump()), Timeout);
+        for (WsClient *tab : {tabA.get(), tabB.get()}) {
+            const QStringList seen = statuses(*tab, sid);
+            QVERIFY2(orderProblem(seen).isEmpty(), qPrintable(orderProblem(seen)));
+            QVERIFY2(seen.value(0) == u"queued"_s && seen.contains(u"ringing"_s),
+                     qPrintable(seen.join(u',')));
+        }
+    }
 }
 
 void tst_Cluster::foreignIdentitySeesNothingAndCannotHangUp()
