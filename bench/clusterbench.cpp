@@ -11,7 +11,8 @@
 //   - stats spread: 3 x 300 subscribers, from the first subscriber getting a
 //     snapshot (on the poller) to the last one on any instance.
 //
-//   flex-bench cluster [--sockets 50] [--calls 20] [--subscribers 300] [--snapshots 5]
+//   flex-bench cluster [--sockets 50] [--calls 20] [--step-ms 20] [--subscribers 300]
+//                      [--snapshots 5]
 #include "roundtrips.h"
 #include "scenario.h"
 #include "server/flextokenshape.h"
@@ -73,15 +74,16 @@ public:
         , m_calls(intArg(args, u"--calls"_s, 20))
         , m_subscribers(intArg(args, u"--subscribers"_s, 300))
         , m_snapshots(intArg(args, u"--snapshots"_s, 5))
+        , m_stepMs(intArg(args, u"--step-ms"_s, 20))
         , m_done(std::move(done))
     {
         for (quint16 &port : m_ports)
             port = freePort();
         m_nginxSingle = freePort();
         m_nginxCluster = freePort();
-        std::printf("  %d dial sockets, %d calls each; %d instances + Redis; %d x %d stats "
-                    "subscribers\n",
-                    m_sockets, m_calls, kNodes, kNodes, m_subscribers);
+        std::printf("  %d dial sockets, %d calls each, emulator step %d ms; %d instances + Redis; "
+                    "%d x %d stats subscribers\n",
+                    m_sockets, m_calls, m_stepMs, kNodes, kNodes, m_subscribers);
         QTimer::singleShot(110000, this, [this] { fail("gave up after 110 s"); });
         startRedis();
     }
@@ -124,8 +126,12 @@ private:
 
     void startEmulator()
     {
-        QStringList args{u"--port"_s,         u"0"_s,  u"--frozen"_s,       u"--warmup-s"_s, u"0"_s,
-                         u"--call-step-ms"_s, u"20"_s, u"--talk-time-ms"_s, u"20"_s};
+        const QString step = QString::number(m_stepMs);
+        QStringList args{u"--port"_s,   u"0"_s,
+                         u"--frozen"_s, u"--warmup-s"_s,
+                         u"0"_s,        u"--call-step-ms"_s,
+                         step,          u"--talk-time-ms"_s,
+                         step};
         for (int i = 0; i < m_sockets; ++i)
             args << u"--token"_s << tokenOf(i) + u':' + identityOf(i) + u":agent"_s;
         args << u"--token"_s << kSupervisorToken + u":bench-supervisor:supervisor"_s;
@@ -540,6 +546,7 @@ private:
     const int m_calls;
     const int m_subscribers;
     const int m_snapshots;
+    const int m_stepMs; // the emulator's call steps and talk time
     std::function<void(int)> m_done;
     QTemporaryDir m_dir;
     quint16 m_ports[kNodes + 1] = {}; // the cluster's, then the single instance's
@@ -568,7 +575,7 @@ const Registrar clusterScenario(
     {u"cluster"_s,
      u"three instances + Redis next to one: dial round trip at 50 sockets with callbacks on "
      u"another instance, Twilio requests per cycle, stats spread over 3 x 300 subscribers "
-     u"[--sockets N --calls N --subscribers N --snapshots N]"_s,
+     u"[--sockets N --calls N --step-ms N --subscribers N --snapshots N]"_s,
      [](const QStringList &args, std::function<void(int)> done) {
          new ClusterRun(args, std::move(done));
      }});
