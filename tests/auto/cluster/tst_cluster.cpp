@@ -4,11 +4,13 @@
 #include "bus/redisconnection.h"
 #include "clusterharness.h"
 #include "config/valueparsers.h"
+#include "notifysocket.h"
 #include "testenvironment.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <signal.h>
@@ -99,6 +101,7 @@ private Q_SLOTS:
     void foreignIdentitySeesNothingAndCannotHangUp();
     void rateLimitCountsEveryInstance();
     void onePollerSnapshotsEverywhere();
+    void statusLineNamesThePoller();
     void killedPollerIsReplaced();
     void returningOldPollerDoesNotOverwrite();
     void redisRestartInTheMiddleOfCalls();
@@ -111,6 +114,8 @@ private:
     qint64 storedFence();
     double statsRequests(int instance);
 
+    QTemporaryDir m_notifyDir;
+    std::unique_ptr<flex::testing::NotifySocket> m_notify; // every instance's NOTIFY_SOCKET
     std::unique_ptr<Cluster> m_cluster;
 };
 
@@ -125,6 +130,10 @@ void tst_Cluster::initTestCase()
     if (flex::testing::ServiceProcess::binary().isEmpty())
         QSKIP("FLEX_BACKEND_BIN is not set (run through ctest)");
     m_cluster = std::make_unique<Cluster>();
+    QVERIFY(m_notifyDir.isValid());
+    m_notify = std::make_unique<flex::testing::NotifySocket>(m_notifyDir.filePath(u"notify"_s));
+    QVERIFY(m_notify->ok());
+    m_cluster->setEnv(u"NOTIFY_SOCKET"_s, m_notifyDir.filePath(u"notify"_s));
     m_cluster->setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
     m_cluster->setEnv(u"STATS_CUMULATIVE_INTERVAL"_s, u"5"_s);
     m_cluster->setEnv(u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"4"_s);
@@ -364,6 +373,40 @@ void tst_Cluster::onePollerSnapshotsEverywhere()
         qPrintable(fresh->dump()));
     m_cluster->emulator().setFrozen(false);
     QTRY_VERIFY_WITH_TIMEOUT(leader() >= 0, Timeout);
+}
+
+void tst_Cluster::statusLineNamesThePoller()
+{
+    // systemd's STATUS= line of each instance says whether it polls, and
+    // the others name the one that does.
+    int poller = -1;
+    QTRY_VERIFY_WITH_TIMEOUT((poller = leader()) >= 0, Timeout);
+    m_notify->clear();
+    const auto latest = [this](int i) {
+        const QByteArray tag = "instance node-" + QByteArray::number(i) + ": ";
+        QByteArray last;
+        const QList<QByteArray> lines = m_notify->linesWithPrefix("STATUS=");
+        for (const QByteArray &line : lines) {
+            if (line.contains(tag))
+                last = line.mid(line.indexOf(tag) + tag.size());
+        }
+        return last;
+    };
+    const QByteArray polls = "node-" + QByteArray::number(poller) + " polls";
+    // STATUS= is sent every 5 s.
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        [&] {
+            for (int i = 0; i < m_cluster->size(); ++i) {
+                const QByteArray status = latest(i);
+                if (i == poller
+                        ? !status.startsWith("stats poller (lease ")
+                        : !status.startsWith(QByteArray("not the stats poller (" + polls + ")")))
+                    return false;
+            }
+            return true;
+        }(),
+        m_notify->dump().constData(), Timeout);
+    QCOMPARE(leader(), poller);
 }
 
 void tst_Cluster::killedPollerIsReplaced()
