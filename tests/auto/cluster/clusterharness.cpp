@@ -18,7 +18,7 @@ Cluster::Cluster()
     if (!m_emulator->listen(QHostAddress::LocalHost, 0))
         qFatal("the emulator could not listen");
     const QDateTime expires = QDateTime::currentDateTimeUtc().addSecs(3600);
-    for (const QString &who : {u"alice"_s, u"bob"_s, u"carol"_s, u"dave"_s, u"erin"_s})
+    for (const QString &who : {u"alice"_s, u"bob"_s, u"carol"_s, u"dave"_s, u"erin"_s, u"frank"_s})
         m_emulator->addToken(flexToken(who), who, {u"agent"_s}, expires);
     m_emulator->addToken(flexToken(u"sam"_s), u"sam"_s, {u"supervisor"_s}, expires);
 }

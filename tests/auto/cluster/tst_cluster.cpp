@@ -102,6 +102,7 @@ private Q_SLOTS:
     void rateLimitCountsEveryInstance();
     void onePollerSnapshotsEverywhere();
     void statusLineNamesThePoller();
+    void callsInFlightCountedClusterWide();
     void killedPollerIsReplaced();
     void returningOldPollerDoesNotOverwrite();
     void redisRestartInTheMiddleOfCalls();
@@ -407,6 +408,32 @@ void tst_Cluster::statusLineNamesThePoller()
         }(),
         m_notify->dump().constData(), Timeout);
     QCOMPARE(leader(), poller);
+}
+
+void tst_Cluster::callsInFlightCountedClusterWide()
+{
+    // flex_dial_calls_in_flight is the cluster's number on every instance.
+    const auto everywhere = [this](double expected) {
+        for (int i = 0; i < m_cluster->size(); ++i) {
+            if (m_cluster->metric(i, "flex_dial_calls_in_flight") != expected)
+                return false;
+        }
+        return true;
+    };
+    double before = -1;
+    QTRY_VERIFY_WITH_TIMEOUT((before = m_cluster->metric(0, "flex_dial_calls_in_flight")) >= 0 &&
+                                 everywhere(before),
+                             Timeout);
+    auto tab = open(1, u"frank"_s);
+    QVERIFY(tab);
+    const QString sid = place(*tab, RingsForever, u"frank"_s);
+    QVERIFY2(!sid.isEmpty(), qPrintable(tab->dump()));
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        everywhere(before + 1),
+        qPrintable(QString::number(m_cluster->metric(2, "flex_dial_calls_in_flight"))), Timeout);
+    tab->sendJson({{"method"_L1, u"hangup"_s}, {"callSid"_L1, sid}});
+    QTRY_VERIFY_WITH_TIMEOUT(hasTerminal(*tab, sid), Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(everywhere(before), Timeout);
 }
 
 void tst_Cluster::killedPollerIsReplaced()
