@@ -49,13 +49,13 @@ QHash<QString, int> failedGauges(const QByteArray &metrics)
     static const QRegularExpression sample(
         uR"re(^flex_setup_check_failed\{check="([a-z-]+)"\} ([0-9]+)$)re"_s,
         QRegularExpression::MultilineOption);
-QHash<QString, int> out;
-QRegularExpressionMatchIterator it = sample.globalMatch(QString::fromUtf8(metrics));
-while (it.hasNext()) {
-    const QRegularExpressionMatch m = it.next();
-    out.insert(m.captured(1), m.captured(2).toInt());
-}
-return out;
+    QHash<QString, int> out;
+    QRegularExpressionMatchIterator it = sample.globalMatch(QString::fromUtf8(metrics));
+    while (it.hasNext()) {
+        const QRegularExpressionMatch m = it.next();
+        out.insert(m.captured(1), m.captured(2).toInt());
+    }
+    return out;
 }
 
 int occurrences(const QByteArray &haystack, const QByteArray &needle)
