@@ -13,26 +13,14 @@
 //
 //   flex-bench cluster [--sockets 50] [--calls 20] [--step-ms 20] [--subscribers 300]
 //                      [--snapshots 5]
+#include "clusterrig.h"
 #include "roundtrips.h"
 #include "scenario.h"
 #include "server/flextokenshape.h"
-#include "servicerig.h"
 #include "subscriberfleet.h"
 
-#include "emulator/emulatorconfig.h"
-#include "emulator/twilioemulator.h"
-
-#include <QCoreApplication>
-#include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
-#include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QProcess>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QTimer>
 
 #include <cstdio>
@@ -43,7 +31,7 @@ namespace {
 
 using namespace Qt::StringLiterals;
 
-constexpr int kNodes = 3;
+constexpr int kNodes = ClusterRig::kNodes;
 constexpr int kCountWindowMs = 6000;
 
 QString identityOf(int i)
@@ -76,168 +64,43 @@ public:
         , m_snapshots(intArg(args, u"--snapshots"_s, 5))
         , m_stepMs(intArg(args, u"--step-ms"_s, 20))
         , m_done(std::move(done))
+        , m_rig(rigSettings(m_sockets, m_stepMs))
     {
-        for (quint16 &port : m_ports)
-            port = freePort();
-        m_nginxSingle = freePort();
-        m_nginxCluster = freePort();
         std::printf("  %d dial sockets, %d calls each, emulator step %d ms; %d instances + Redis; "
                     "%d x %d stats subscribers\n",
                     m_sockets, m_calls, m_stepMs, kNodes, kNodes, m_subscribers);
         QTimer::singleShot(110000, this, [this] { fail("gave up after 110 s"); });
-        startRedis();
-    }
-
-    ~ClusterRun() override
-    {
-        std::vector<QProcess *> all{&m_redis, &m_emulator, &m_nginx};
-        for (auto &p : m_services)
-            all.push_back(p.get());
-        for (QProcess *process : all) {
-            if (process->state() != QProcess::NotRunning) {
-                process->terminate();
-                process->waitForFinished(5000); // the bench, not the service
-            }
-        }
+        m_rig.start([this](const QString &error) {
+            if (!error.isEmpty())
+                return fail(error.toUtf8());
+            m_rig.startService(ClusterRig::kSingle, false, [this](bool up) {
+                if (!up)
+                    return fail("flex-backend did not start");
+                QTimer::singleShot(2000, this, [this] { dialSingle(); });
+            });
+        });
     }
 
 private:
-    // ------------------------------------------------------------ processes
-
-    void startRedis()
+    static ClusterRig::Settings rigSettings(int sockets, int stepMs)
     {
-        const QString redis = QStandardPaths::findExecutable(u"redis-server"_s);
-        if (redis.isEmpty())
-            return fail("redis-server is not installed (apt-get install redis-server)");
-        m_redisPort = freePort();
-        const QStringList args{u"--port"_s,       QString::number(m_redisPort),
-                               u"--bind"_s,       u"127.0.0.1"_s,
-                               u"--save"_s,       u""_s,
-                               u"--appendonly"_s, u"no"_s,
-                               u"--dir"_s,        m_dir.path()};
-        launchProcess(this, m_redis, redis, args, QProcessEnvironment::systemEnvironment(),
-                      "Ready ", /* "to accept connections" */ std::make_shared<QByteArray>(),
-                      [this](const QByteArray &up) {
-                          if (up.isEmpty())
-                              return fail("redis-server did not start");
-                          startEmulator();
-                      });
+        ClusterRig::Settings settings;
+        settings.stepMs = stepMs;
+        for (int i = 0; i < sockets; ++i)
+            settings.tokens << tokenOf(i) + u':' + identityOf(i) + u":agent"_s;
+        settings.tokens << kSupervisorToken + u":bench-supervisor:supervisor"_s;
+        return settings;
     }
 
-    void startEmulator()
+    void startCluster(int slot)
     {
-        const QString step = QString::number(m_stepMs);
-        QStringList args{u"--port"_s,   u"0"_s,
-                         u"--frozen"_s, u"--warmup-s"_s,
-                         u"0"_s,        u"--call-step-ms"_s,
-                         step,          u"--talk-time-ms"_s,
-                         step};
-        for (int i = 0; i < m_sockets; ++i)
-            args << u"--token"_s << tokenOf(i) + u':' + identityOf(i) + u":agent"_s;
-        args << u"--token"_s << kSupervisorToken + u":bench-supervisor:supervisor"_s;
-        const QString binary =
-            QCoreApplication::applicationDirPath() + u"/../src/emulator/twilio-emulator"_s;
-        launchProcess(this, m_emulator, binary, args, QProcessEnvironment::systemEnvironment(),
-                      "listening on ", std::make_shared<QByteArray>(),
-                      [this](const QByteArray &url) {
-                          if (url.isEmpty())
-                              return fail("twilio-emulator did not start");
-                          m_emulatorUrl = QUrl(QString::fromUtf8(url.trimmed()));
-                          startNginx();
-                      });
-    }
-
-    QString nginxConfig() const
-    {
-        const QString d = m_dir.path();
-        QString upstreams =
-            u"  upstream single { server 127.0.0.1:%1; keepalive 16; }\n"_s.arg(m_ports[kNodes]);
-        for (int k = 0; k < kNodes; ++k)
-            upstreams += u"  upstream node%1 { server 127.0.0.1:%2; keepalive 16; }\n"_s.arg(k).arg(
-                m_ports[k]);
-        QString map = u"  map $arg_owner $next_node {\n    default node0;\n"_s;
-        for (int k = 0; k < kNodes; ++k)
-            map += u"    ~-a%1$ node%2;\n"_s.arg(k).arg((k + 1) % kNodes);
-        map += u"  }\n"_s;
-        const QString location = u"proxy_http_version 1.1; proxy_set_header Connection \"\"; "
-                                 u"proxy_set_header Host $http_host;"_s;
-        return u"error_log %1/error.log warn;\npid %1/nginx.pid;\nworker_processes 1;\n"
-               u"events { worker_connections 4096; }\nhttp {\n"
-               u"  log_format routed '$server_port $arg_owner $upstream_addr $status';\n"
-               u"  access_log %1/access.log routed;\n"
-               u"  client_body_temp_path %1/body; proxy_temp_path %1/proxy;\n"
-               u"  fastcgi_temp_path %1/fastcgi; uwsgi_temp_path %1/uwsgi; "
-               u"scgi_temp_path %1/scgi;\n"_s.arg(d) +
-               upstreams + map +
-               u"  server { listen 127.0.0.1:%1; location / { proxy_pass http://single; %3 } }\n"
-               u"  server { listen 127.0.0.1:%2; location / { proxy_pass http://$next_node; "
-               u"%3 } }\n}\n"_s.arg(m_nginxSingle)
-                   .arg(m_nginxCluster)
-                   .arg(location);
-    }
-
-    void startNginx()
-    {
-        const QString nginx =
-            QStandardPaths::findExecutable(u"nginx"_s, {u"/usr/sbin"_s, u"/usr/bin"_s});
-        if (nginx.isEmpty())
-            return fail("nginx is not installed (apt-get install nginx-light)");
-        QFile conf(m_dir.filePath(u"nginx.conf"_s));
-        if (!conf.open(QIODevice::WriteOnly))
-            return fail("cannot write nginx.conf");
-        conf.write(nginxConfig().toUtf8());
-        conf.close();
-        m_nginx.setProcessChannelMode(QProcess::MergedChannels);
-        m_nginx.start(nginx,
-                      {u"-p"_s, m_dir.path(), u"-c"_s, conf.fileName(), u"-g"_s, u"daemon off;"_s});
-        waitUntil([this] { return QFile::exists(m_dir.filePath(u"nginx.pid"_s)); }, 15000,
-                  "nginx did not start", [this] { startService(kNodes, false); });
-    }
-
-    QProcessEnvironment serviceEnv(int slot, bool cluster) const
-    {
-        QProcessEnvironment env;
-        env.insert(u"PATH"_s, qEnvironmentVariable("PATH"));
-        const auto settings =
-            emulator::TwilioEmulator::serviceSettings(emulator::EmulatorConfig{}, m_emulatorUrl);
-        for (const auto &[key, value] : settings)
-            env.insert(key, value);
-        const quint16 front = cluster ? m_nginxCluster : m_nginxSingle;
-        env.insert(u"EXTERNAL_HOST"_s, u"http://127.0.0.1:%1"_s.arg(front));
-        env.insert(u"BIND_ADDRESS"_s, u"127.0.0.1"_s);
-        env.insert(u"PORT"_s, QString::number(m_ports[slot]));
-        env.insert(u"STATE_DIR"_s, m_dir.filePath(u"state-%1"_s.arg(slot)));
-        env.insert(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
-        env.insert(u"STATS_CUMULATIVE_INTERVAL"_s, u"3600"_s);
-        env.insert(u"STATS_TIMEZONE"_s, u"UTC"_s);
-        env.insert(u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"0"_s);
-        env.insert(u"LOG_LEVEL"_s, u"info"_s);
-        if (cluster) {
-            env.insert(u"REDIS_URL"_s, u"redis://127.0.0.1:%1"_s.arg(m_redisPort));
-            env.insert(u"INSTANCE_ID"_s, u"node-%1"_s.arg(slot));
-        }
-        return env;
-    }
-
-    // Slot kNodes is the single instance; 0..kNodes-1 the cluster.
-    void startService(int slot, bool cluster)
-    {
-        QDir().mkpath(m_dir.filePath(u"state-%1"_s.arg(slot)));
-        m_services.push_back(std::make_unique<QProcess>());
-        m_outputs.push_back(std::make_shared<QByteArray>());
-        QProcess &process = *m_services.back();
-        process.setWorkingDirectory(m_dir.path());
-        launchProcess(this, process, backendBinary(), {}, serviceEnv(slot, cluster),
-                      "listening on ", m_outputs.back(),
-                      [this, slot, cluster](const QByteArray &url) {
-                          if (url.isEmpty())
-                              return fail("flex-backend did not start");
-                          if (!cluster)
-                              return QTimer::singleShot(2000, this, [this] { dialSingle(); });
-                          if (slot + 1 < kNodes)
-                              return startService(slot + 1, true);
-                          QTimer::singleShot(3000, this, [this] { dialCluster(); });
-                      });
+        m_rig.startService(slot, true, [this, slot](bool up) {
+            if (!up)
+                return fail("flex-backend did not start");
+            if (slot + 1 < kNodes)
+                return startCluster(slot + 1);
+            QTimer::singleShot(3000, this, [this] { dialCluster(); });
+        });
     }
 
     // ------------------------------------------------------------ phases
@@ -256,19 +119,14 @@ private:
         m_load->start();
     }
 
-    static QUrl dialUrl(quint16 port)
-    {
-        return QUrl(u"ws://127.0.0.1:%1/websocket/outboundDial"_s.arg(port));
-    }
-
     void dialSingle()
     {
-        runDial({dialUrl(m_ports[kNodes])}, [this] {
+        runDial({m_rig.dialUrl(ClusterRig::kSingle)}, [this] {
             m_single = m_load->result();
             countRequests([this](Counts c) {
                 m_singleCounts = c;
-                m_services.back()->terminate();
-                startService(0, true);
+                m_rig.stopService(ClusterRig::kSingle);
+                startCluster(0);
             });
         });
     }
@@ -277,7 +135,7 @@ private:
     {
         QList<QUrl> urls;
         for (int k = 0; k < kNodes; ++k)
-            urls << dialUrl(m_ports[k]);
+            urls << m_rig.dialUrl(k);
         runDial(urls, [this] {
             m_cluster = m_load->result();
             countRequests([this](Counts c) {
@@ -287,28 +145,13 @@ private:
         });
     }
 
-    void emulatorCall(const QByteArray &verb, const QString &path, const QByteArray &body,
-                      std::function<void(const QJsonObject &)> then)
-    {
-        QUrl url = m_emulatorUrl;
-        url.setPath(path);
-        QNetworkRequest request(url);
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArrayLiteral("application/json"));
-        QNetworkReply *reply = m_nam.sendCustomRequest(request, verb, body);
-        connect(reply, &QNetworkReply::finished, this, [reply, then] {
-            reply->deleteLater();
-            then(QJsonDocument::fromJson(reply->readAll()).object());
-        });
-    }
-
     // Realtime-stats requests the emulator received over a window.
     void countRequests(std::function<void(Counts)> then)
     {
-        emulatorCall(
+        m_rig.emulatorCall(
             "POST", u"/__emulator/counters/reset"_s, "{}", [this, then](const QJsonObject &) {
                 QTimer::singleShot(kCountWindowMs, this, [this, then] {
-                    emulatorCall(
+                    m_rig.emulatorCall(
                         "GET", u"/__emulator/counters"_s, {}, [then](const QJsonObject &o) {
                             const QJsonObject ops = o.value(u"operations"_s).toObject();
                             const auto count = [&ops](const char *op) {
@@ -334,11 +177,11 @@ private:
     void startStats()
     {
         // Numbers move again: a new snapshot every cycle.
-        emulatorCall(
+        m_rig.emulatorCall(
             "POST", u"/__emulator/freeze"_s, R"({"frozen":false})", [this](const QJsonObject &) {
                 for (int k = 0; k < kNodes; ++k) {
                     SubscriberFleet::Settings s;
-                    s.port = m_ports[k];
+                    s.port = m_rig.port(k);
                     s.token = kSupervisorToken.toUtf8();
                     s.subscribers = m_subscribers;
                     s.maxSeconds = 120;
@@ -410,26 +253,6 @@ private:
 
     // ------------------------------------------------------------ report
 
-    // Status callbacks nginx handed to the instance holding the owner's socket.
-    QPair<int, int> callbacksOnOwnInstance() const
-    {
-        QFile log(m_dir.filePath(u"access.log"_s));
-        if (!log.open(QIODevice::ReadOnly))
-            return {-1, -1};
-        int own = 0;
-        int routed = 0;
-        const QList<QByteArray> lines = log.readAll().split('\n');
-        for (const QByteArray &line : lines) {
-            const QList<QByteArray> f = line.split(' ');
-            if (f.size() < 4 || f[0].toInt() != m_nginxCluster || !f[1].contains("-a"))
-                continue;
-            ++routed;
-            const int socketNode = f[1].mid(f[1].lastIndexOf("-a") + 2).toInt();
-            own += f[2].endsWith(QByteArray(':' + QByteArray::number(m_ports[socketNode]))) ? 1 : 0;
-        }
-        return {own, routed};
-    }
-
     void printDial(const char *title, const DialResult &r)
     {
         std::printf("  %s: %zu calls in %.1f s (%.1f calls/s)\n", title, r.calls, r.seconds,
@@ -442,7 +265,7 @@ private:
         m_reported = true;
         printDial("one instance", m_single);
         printDial("three instances, callbacks on another instance than the socket", m_cluster);
-        const auto [own, routed] = callbacksOnOwnInstance();
+        const auto [own, routed] = m_rig.callbacksOnOwnInstance();
         std::printf("  status callbacks through nginx: %d, on the socket's own instance: %d\n",
                     routed, own);
         const double ratio =
@@ -453,7 +276,7 @@ private:
                     m_singleCounts.perInterval, m_singleCounts.cycles, kNodes,
                     m_clusterCounts.perInterval, m_clusterCounts.cycles);
         reportStats();
-        printWarnings();
+        m_rig.printWarnings();
         const bool ok = m_single.complete && m_cluster.complete && m_cluster.lost == 0 &&
                         m_cluster.misrouted == 0 && m_cluster.errors == 0;
         finish(ok ? 0 : 1);
@@ -482,24 +305,10 @@ private:
         for (int k = 0; k < kNodes; ++k) {
             std::vector<double> &v = firstOffset[size_t(k)];
             std::sort(v.begin(), v.end());
-            const QByteArray metrics = httpGetBlocking(m_ports[k], "/metrics");
+            const QByteArray metrics = httpGetBlocking(m_rig.port(k), "/metrics");
             const bool leader = metricValue(metrics, "flex_stats_leader") == 1;
             std::printf("    node-%d%s: first subscriber %.1f ms after the first anywhere (p50)\n",
                         k, leader ? " (the poller)" : "", percentile(v, 50));
-        }
-    }
-
-    // The services' warnings (a few per instance), so a bad number has a why.
-    void printWarnings() const
-    {
-        for (size_t i = 0; i < m_outputs.size(); ++i) {
-            int shown = 0;
-            const QList<QByteArray> lines = m_outputs[i]->split('\n');
-            for (const QByteArray &line : lines) {
-                if ((line.contains(" warning ") || line.contains(" critical ")) && shown++ < 5)
-                    std::printf("    %s: %s\n", i == 0 ? "single" : "cluster",
-                                line.left(300).constData());
-            }
         }
     }
 
@@ -548,18 +357,7 @@ private:
     const int m_snapshots;
     const int m_stepMs; // the emulator's call steps and talk time
     std::function<void(int)> m_done;
-    QTemporaryDir m_dir;
-    quint16 m_ports[kNodes + 1] = {}; // the cluster's, then the single instance's
-    quint16 m_nginxSingle = 0;
-    quint16 m_nginxCluster = 0;
-    quint16 m_redisPort = 0;
-    QProcess m_redis;
-    QProcess m_emulator;
-    QProcess m_nginx;
-    std::vector<std::unique_ptr<QProcess>> m_services;
-    std::vector<std::shared_ptr<QByteArray>> m_outputs; // each service's log
-    QUrl m_emulatorUrl;
-    QNetworkAccessManager m_nam;
+    ClusterRig m_rig;
     std::unique_ptr<RoundTrips> m_load;
     DialResult m_single;
     DialResult m_cluster;
