@@ -4,10 +4,12 @@
 //   webhooks  signed status-callback webhooks per second and latency at N
 //             keep-alive connections
 // Both start the real flex-backend against an in-process Twilio emulator.
+#include "roundtrips.h"
 #include "scenario.h"
 #include "servicerig.h"
 
 #include "emulator/twilioemulator.h"
+#include "server/flextokenshape.h"
 #include "twilio/requestvalidator.h"
 #include "twilio/twilioclient.h"
 
@@ -44,7 +46,8 @@ QString identityOf(int i)
 
 QString tokenOf(int i)
 {
-    return u"bench-token-"_s + identityOf(i) + u"-0123456789"_s;
+    // JWT-shaped, as the service wants before it asks Twilio.
+    return server::FlexTokenShape::unsignedExample(identityOf(i), QByteArrayLiteral("bench"));
 }
 
 // The dial scenarios' rig: a frozen contact centre, fast call steps, one
@@ -67,153 +70,43 @@ ServiceRig::Options dialRig(std::chrono::milliseconds step, int identities)
     return options;
 }
 
-void printLatencies(const char *label, std::vector<double> ms)
-{
-    std::sort(ms.begin(), ms.end());
-    std::printf("  %-12s n=%-6zu p50=%7.1f ms  p90=%7.1f ms  p99=%7.1f ms  max=%7.1f ms\n", label,
-                ms.size(), percentile(ms, 50), percentile(ms, 90), percentile(ms, 99),
-                ms.empty() ? 0.0 : ms.back());
-}
-
 // ---------------------------------------------------------------- dial
 
 class DialRun : public QObject
 {
 public:
     DialRun(const QStringList &args, std::function<void(int)> done)
-        : m_sockets(intArg(args, u"--sockets"_s, 50))
-        , m_callsEach(intArg(args, u"--calls"_s, 20))
-        , m_done(std::move(done))
-        , m_rig(dialRig(std::chrono::milliseconds(intArg(args, u"--step-ms"_s, 20)), m_sockets))
+        : m_done(std::move(done))
+        , m_rig(dialRig(std::chrono::milliseconds(intArg(args, u"--step-ms"_s, 20)),
+                        intArg(args, u"--sockets"_s, 50)))
     {
+        RoundTrips::Settings settings;
+        settings.sockets = intArg(args, u"--sockets"_s, 50);
+        settings.calls = intArg(args, u"--calls"_s, 20);
+        settings.identity = identityOf;
+        settings.token = tokenOf;
+        settings.timeLimitMs = 600000;
         std::printf("  %d dial sockets (one Flex identity each), %d calls each in a row, "
                     "emulator step %d ms\n",
-                    m_sockets, m_callsEach, intArg(args, u"--step-ms"_s, 20));
-        m_rig.start([this](bool ok) { ok ? connectAll() : finish(1); });
-        QTimer::singleShot(10min, this, [this] {
-            std::printf("  gave up after 10 minutes\n");
-            report();
+                    settings.sockets, settings.calls, intArg(args, u"--step-ms"_s, 20));
+        m_rig.start([this, settings](bool ok) mutable {
+            if (!ok)
+                return finish(1);
+            settings.urls = {m_rig.dialUrl()};
+            m_load = std::make_unique<RoundTrips>(settings);
+            connect(m_load.get(), &RoundTrips::finished, this, [this] { report(); });
+            m_load->start();
         });
     }
 
 private:
-    struct Dialer
-    {
-        std::unique_ptr<QWebSocket> socket;
-        int index = 0;
-        int placed = 0;
-        QElapsedTimer sentAt;
-        QString current; // sid of the call in flight
-        QSet<QString> mine;
-        bool waitingForQueued = false;
-    };
-
-    void connectAll()
-    {
-        for (int i = 0; i < m_sockets; ++i) {
-            auto d = std::make_unique<Dialer>();
-            d->index = i;
-            d->socket = std::make_unique<QWebSocket>();
-            Dialer *dialer = d.get();
-            connect(d->socket.get(), &QWebSocket::connected, this, [this] {
-                if (++m_connected == m_sockets) {
-                    m_wall.start();
-                    for (auto &x : m_dialers)
-                        placeNext(*x);
-                }
-            });
-            connect(d->socket.get(), &QWebSocket::textMessageReceived, this,
-                    [this, dialer](const QString &text) { onMessage(*dialer, text); });
-            QNetworkRequest request(m_rig.dialUrl());
-            request.setRawHeader("Sec-WebSocket-Protocol", tokenOf(i).toUtf8());
-            d->socket->open(request);
-            m_dialers.push_back(std::move(d));
-        }
-    }
-
-    void placeNext(Dialer &d)
-    {
-        if (d.placed == m_callsEach) {
-            if (++m_finished == m_sockets)
-                QTimer::singleShot(200ms, this,
-                                   [this] { report(); }); // stragglers count as misrouted
-            return;
-        }
-        ++d.placed;
-        d.current.clear();
-        d.waitingForQueued = true;
-        d.sentAt.start();
-        // Numbers ending 0001..0004 are busy, unanswered, ...: keep every call answered.
-        QString to = u"+1555%1"_s.arg(d.index * 1000 + d.placed, 7, 10, QLatin1Char('0'));
-        if (to.endsWith(u"0001"_s) || to.endsWith(u"0002"_s) || to.endsWith(u"0003"_s) ||
-            to.endsWith(u"0004"_s))
-            to.replace(to.size() - 1, 1, u'9');
-        const QJsonObject fixed{
-            {"method"_L1, u"call"_s},
-            {"to"_L1, to},
-            {"from"_L1, u"+15557654321"_s},
-            {"workerContactUri"_L1, QString(u"client:"_s + identityOf(d.index))}};
-        d.socket->sendTextMessage(
-            QString::fromUtf8(QJsonDocument(fixed).toJson(QJsonDocument::Compact)));
-    }
-
-    void onMessage(Dialer &d, const QString &text)
-    {
-        const double ms = double(d.sentAt.nsecsElapsed()) / 1e6;
-        const QJsonObject o = QJsonDocument::fromJson(text.toUtf8()).object();
-        if (o.value("messageType"_L1) == "error"_L1) {
-            ++m_errors;
-            if (m_errors <= 3)
-                std::printf("  error: %s\n", qPrintable(o.value("message"_L1).toString()));
-            placeNext(d);
-            return;
-        }
-        const QString sid = o.value("callSid"_L1).toString();
-        const QString status = o.value("callStatus"_L1).toString();
-        if (d.waitingForQueued && status == "queued"_L1) {
-            d.waitingForQueued = false;
-            d.current = sid;
-            d.mine.insert(sid);
-        }
-        if (sid != d.current) {
-            ++m_misrouted;
-            return;
-        }
-        m_latency[status.toStdString()].push_back(ms);
-        if (status == "completed"_L1 || status == "failed"_L1 || status == "busy"_L1 ||
-            status == "no-answer"_L1 || status == "canceled"_L1)
-            placeNext(d);
-    }
-
     void report()
     {
-        if (m_reported)
-            return;
-        m_reported = true;
-        const double seconds = double(m_wall.elapsed()) / 1000.0;
-        const size_t calls = m_latency["queued"].size();
-        std::printf("  %zu calls in %.1f s (%.1f calls/s), service RSS %.1f MiB\n", calls, seconds,
-                    double(calls) / seconds, double(residentBytes(m_rig.pid())) / 1048576.0);
-        std::printf("  latency from sending `call` to each update arriving:\n");
-        for (const char *s : {"queued", "ringing", "in-progress", "completed"})
-            printLatencies(s, m_latency[s]);
-        size_t lost = 0;
-        for (const char *s : {"ringing", "in-progress", "completed"})
-            lost += calls - std::min(calls, m_latency[s].size());
-        std::printf(
-            "  round trip (call -> completed): p50=%.1f ms p99=%.1f ms\n",
-            [&] {
-                auto v = m_latency["completed"];
-                std::sort(v.begin(), v.end());
-                return percentile(v, 50);
-            }(),
-            [&] {
-                auto v = m_latency["completed"];
-                std::sort(v.begin(), v.end());
-                return percentile(v, 99);
-            }());
-        std::printf("  lost updates: %zu   misrouted updates: %d   errors: %d\n", lost, m_misrouted,
-                    m_errors);
+        const DialResult &r = m_load->result();
+        std::printf("  %zu calls in %.1f s (%.1f calls/s), service RSS %.1f MiB\n", r.calls,
+                    r.seconds, double(r.calls) / r.seconds,
+                    double(residentBytes(m_rig.pid())) / 1048576.0);
+        printDialResult(r);
         // What crash safety costs: one durable write per event-loop turn that created calls.
         const QByteArray metrics = httpGetBlocking(m_rig.port(), "/metrics");
         const double writes = metricValue(metrics, "flex_dial_state_write_duration_seconds_count");
@@ -222,15 +115,13 @@ private:
         if (writes > 0)
             std::printf("  state writes (fsync'ed; group commits and later-status saves): %.0f, "
                         "%.2f per call, mean %.2f ms, %.0f ms in all\n",
-                        writes, writes / double(std::max<size_t>(calls, 1)),
+                        writes, writes / double(std::max<size_t>(r.calls, 1)),
                         writeSeconds / writes * 1000, writeSeconds * 1000);
-        finish(0);
+        finish(r.complete ? 0 : 1);
     }
 
     void finish(int rc)
     {
-        for (auto &d : m_dialers)
-            d->socket->close();
         QTimer::singleShot(0, this, [this, rc] {
             const auto done = m_done;
             deleteLater();
@@ -238,18 +129,9 @@ private:
         });
     }
 
-    const int m_sockets;
-    const int m_callsEach;
     std::function<void(int)> m_done;
     ServiceRig m_rig;
-    std::vector<std::unique_ptr<Dialer>> m_dialers;
-    std::map<std::string, std::vector<double>> m_latency;
-    QElapsedTimer m_wall;
-    int m_connected = 0;
-    int m_finished = 0;
-    int m_misrouted = 0;
-    int m_errors = 0;
-    bool m_reported = false;
+    std::unique_ptr<RoundTrips> m_load;
 };
 
 // ---------------------------------------------------------------- webhooks

@@ -30,13 +30,14 @@ ServiceRig::~ServiceRig()
 void ServiceRig::start(std::function<void(bool)> ready)
 {
     const QStringList args = QStringList{u"--port"_s, u"0"_s} + m_options.emulatorArgs;
-    launch(m_emulator, emulatorBinary(), args, QProcessEnvironment::systemEnvironment(),
-           "listening on ", std::make_shared<QByteArray>(), [this, ready](const QByteArray &line) {
-               if (line.isEmpty())
-                   return ready(false);
-               m_emulatorUrl = QUrl(QString::fromUtf8(line.trimmed()));
-               startService(ready);
-           });
+    launchProcess(this, m_emulator, emulatorBinary(), args,
+                  QProcessEnvironment::systemEnvironment(), "listening on ",
+                  std::make_shared<QByteArray>(), [this, ready](const QByteArray &line) {
+                      if (line.isEmpty())
+                          return ready(false);
+                      m_emulatorUrl = QUrl(QString::fromUtf8(line.trimmed()));
+                      startService(ready);
+                  });
 }
 
 QString ServiceRig::webhookBase() const
@@ -83,47 +84,46 @@ void ServiceRig::startService(const std::function<void(bool)> &ready)
     for (const auto &[key, value] : m_options.env)
         env.insert(key, value);
     m_service.setWorkingDirectory(m_stateDir.path());
-    launch(m_service, backendBinary(), {}, env, "listening on ", m_serviceOutput,
-           [ready](const QByteArray &line) { ready(!line.isEmpty()); });
+    launchProcess(this, m_service, backendBinary(), {}, env, "listening on ", m_serviceOutput,
+                  [ready](const QByteArray &line) { ready(!line.isEmpty()); });
 }
 
-// Starts a process and hands over what follows `marker` on the line that
-// announces it is up (empty if it exited first).
-void ServiceRig::launch(QProcess &process, const QString &binary, const QStringList &args,
-                        const QProcessEnvironment &env, const QByteArray &marker,
-                        std::shared_ptr<QByteArray> output,
-                        std::function<void(const QByteArray &)> up)
+void launchProcess(QObject *context, QProcess &process, const QString &binary,
+                   const QStringList &args, const QProcessEnvironment &env,
+                   const QByteArray &marker, std::shared_ptr<QByteArray> output,
+                   std::function<void(const QByteArray &)> up)
 {
     auto announced = std::make_shared<bool>(false);
     process.setProcessEnvironment(env);
     process.setProcessChannelMode(QProcess::MergedChannels);
-    connect(&process, &QProcess::readyRead, this, [&process, output, announced, marker, up] {
-        *output += process.readAll();
-        if (output->size() > 4 * 1024 * 1024) // a long soak: keep the tail
-            output->remove(0, output->size() - 1024 * 1024);
-        const qsizetype at = output->indexOf(marker);
-        const qsizetype end = at < 0 ? -1 : output->indexOf('\n', at);
-        if (*announced || end < 0)
-            return;
-        *announced = true;
-        const QByteArray rest = output->mid(at + marker.size(), end - at - marker.size());
-        up(rest.split(' ').first());
-    });
-    connect(&process, &QProcess::finished, this, [binary, output, announced, up] {
+    QObject::connect(
+        &process, &QProcess::readyRead, context, [&process, output, announced, marker, up] {
+            *output += process.readAll();
+            if (output->size() > 4 * 1024 * 1024) // a long soak: keep the tail
+                output->remove(0, output->size() - 1024 * 1024);
+            const qsizetype at = output->indexOf(marker);
+            const qsizetype end = at < 0 ? -1 : output->indexOf('\n', at);
+            if (*announced || end < 0)
+                return;
+            *announced = true;
+            const QByteArray rest = output->mid(at + marker.size(), end - at - marker.size());
+            up(rest.split(' ').first());
+        });
+    QObject::connect(&process, &QProcess::finished, context, [binary, output, announced, up] {
         if (*announced)
             return;
         *announced = true;
         std::fprintf(stderr, "%s did not start:\n%s\n", qPrintable(binary), output->constData());
         up({});
     });
-    connect(&process, &QProcess::errorOccurred, this,
-            [binary, announced, up](QProcess::ProcessError error) {
-                if (error != QProcess::FailedToStart || *announced)
-                    return;
-                *announced = true;
-                std::fprintf(stderr, "%s could not be started\n", qPrintable(binary));
-                up({});
-            });
+    QObject::connect(&process, &QProcess::errorOccurred, context,
+                     [binary, announced, up](QProcess::ProcessError error) {
+                         if (error != QProcess::FailedToStart || *announced)
+                             return;
+                         *announced = true;
+                         std::fprintf(stderr, "%s could not be started\n", qPrintable(binary));
+                         up({});
+                     });
     process.start(binary, args);
 }
 

@@ -8,8 +8,17 @@
 #include <QUrl>
 
 #include <functional>
+#include <memory>
 
 namespace flex::bench {
+
+// Starts a process and calls up() once with what follows `marker` on the
+// line announcing it is up (up to the first space), or with nothing if it
+// exited or failed to start first. Its merged output collects in *output.
+void launchProcess(QObject *context, QProcess &process, const QString &binary,
+                   const QStringList &args, const QProcessEnvironment &env,
+                   const QByteArray &marker, std::shared_ptr<QByteArray> output,
+                   std::function<void(const QByteArray &)> up);
 
 // The real service and the emulator (twilio-emulator), each in its own
 // process as they would be in production (Twilio is elsewhere): the
@@ -41,9 +50,6 @@ public:
 private:
     static QString emulatorBinary();
     void startService(const std::function<void(bool)> &ready);
-    void launch(QProcess &process, const QString &binary, const QStringList &args,
-                const QProcessEnvironment &env, const QByteArray &marker,
-                std::shared_ptr<QByteArray> output, std::function<void(const QByteArray &)> up);
 
     const Options m_options;
     const emulator::EmulatorConfig m_config; // the defaults twilio-emulator runs with

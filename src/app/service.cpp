@@ -2,6 +2,7 @@
 
 #include "bus/messagebus.h"
 #include "bus/redisbus.h"
+#include "check/setupselfcheck.h"
 #include "config/settingtable.h"
 #include "dial/dialservice.h"
 #include "ops/filelimit.h"
@@ -129,6 +130,7 @@ Service::Service(const config::Config &config, QObject *parent)
     , m_validator(new server::FlexTokenValidator(*m_iam, this))
     , m_frontDoor(new server::FrontDoor(*m_http, *m_validator, this))
     , m_opsRoutes(std::make_unique<ops::OpsRoutes>())
+    , m_setupCheck(new check::SetupSelfCheck(this))
 {
     for (twilio::TwilioClient *client : {m_rest, m_iam}) {
         // Token validation answers 401/403 for a stranger's token: those are
@@ -223,7 +225,16 @@ std::optional<StartupError> Service::start()
         resolveWebhookPort(m_config);
         applyRuntimeSettings();
     }
+    scheduleSetupCheck();
     return std::nullopt;
+}
+
+void Service::scheduleSetupCheck()
+{
+    if (!m_config.setupCheckAtStart)
+        return;
+    // Queued: "listening on" is announced first, and nothing waits for it.
+    QTimer::singleShot(0, m_setupCheck, [this] { m_setupCheck->run(m_config); });
 }
 
 bool Service::reload(const config::Config &next, QString *error)
@@ -253,6 +264,7 @@ bool Service::reload(const config::Config &next, QString *error)
     applyRuntimeSettings();
     if (tls)
         m_frontDoor->setTlsConfiguration(*tls);
+    scheduleSetupCheck();
     return true;
 }
 

@@ -11,6 +11,9 @@
 
 class QHttpServer;
 
+namespace flex::check {
+class SetupSelfCheck;
+}
 namespace flex::bus {
 class MessageBus;
 class RedisBus;
@@ -57,6 +60,7 @@ public:
 private:
     void applyRuntimeSettings();
     void resolveWebhookPort(config::Config &config) const;
+    void scheduleSetupCheck();
 
     config::Config m_config;
     std::unique_ptr<QHttpServer> m_http;
@@ -69,6 +73,7 @@ private:
     std::unique_ptr<ops::OpsRoutes> m_opsRoutes;
     dial::DialService *m_dial = nullptr;
     stats::StatsService *m_stats = nullptr;
+    check::SetupSelfCheck *m_setupCheck = nullptr;
     qint64 m_lastTwilioSuccessMs = 0;
     QString m_lastTwilioError;
 };

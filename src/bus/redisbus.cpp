@@ -46,10 +46,11 @@ RedisBus::RedisBus(Settings settings, QObject *parent)
     , m_commands(new RedisConnection(connectionSettings(m_settings, "commands"), this))
     , m_subscriber(new RedisConnection(connectionSettings(m_settings, "subscriber"), this))
     , m_calls(new CallStream(connectionSettings(m_settings, "calls"), key("calls"), this))
-    , m_lease(new StatsLease(
-          *m_commands,
-          {key("stats:lease"), key("stats:fence"), m_settings.instanceId, m_settings.leaseTime},
-          this))
+    , m_lease(new StatsLease(*m_commands,
+                             {StatsLease::leaseKey(m_settings.keyPrefix),
+                              StatsLease::fenceKey(m_settings.keyPrefix), m_settings.instanceId,
+                              m_settings.leaseTime},
+                             this))
 {
     m_commands->addScript(publishSnapshotScript());
     m_subscriber->setSubscriptions({key("stats")});
@@ -241,7 +242,8 @@ void RedisBus::publishStatsSnapshot(const QJsonArray &queues)
     const QJsonObject o{{u"i"_s, m_settings.instanceId}, {u"n"_s, double(fence)}, {u"q"_s, queues}};
     const QByteArray payload = QJsonDocument(o).toJson(QJsonDocument::Compact);
     m_commands->eval(
-        publishSnapshotScript(), {key("stats:snapshot"), key("stats:lease")},
+        publishSnapshotScript(),
+        {key("stats:snapshot"), StatsLease::leaseKey(m_settings.keyPrefix)},
         {QByteArray::number(fence), payload, key("stats"), m_lease->leaseValue().toUtf8()}, this,
         [this, queues, fence](const RedisResult &r) {
             if (r.ok() && r.reply->toInteger() == 0) {

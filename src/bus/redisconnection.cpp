@@ -323,6 +323,8 @@ void RedisConnection::fail(const QString &reason)
         finish(p, failed);
     if (alive && wasReady)
         Q_EMIT disconnected(reason);
+    else if (alive)
+        Q_EMIT connectFailed(reason);
 }
 
 void RedisConnection::teardown()

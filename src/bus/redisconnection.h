@@ -80,6 +80,9 @@ public:
 Q_SIGNALS:
     void connected();
     void disconnected(const QString &reason);
+    // A connection attempt failed before it was up (refused, timed out, AUTH
+    // refused); a retry follows unless close() is called.
+    void connectFailed(const QString &reason);
     void message(const QByteArray &channel, const QByteArray &payload);
 
 private:

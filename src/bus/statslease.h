@@ -35,6 +35,11 @@ public:
 
     StatsLease(RedisConnection &redis, Settings settings, QObject *parent = nullptr);
 
+    // The keys of a deployment's lease and fence (`flex-backend check` reads
+    // the lease too).
+    static QByteArray leaseKey(const QByteArray &keyPrefix) { return keyPrefix + "stats:lease"; }
+    static QByteArray fenceKey(const QByteArray &keyPrefix) { return keyPrefix + "stats:fence"; }
+
     void start();
     // Gives the lease up (shutdown); stays a follower afterwards.
     void release();

@@ -5,6 +5,7 @@
 #include "ops/logging.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 
 #include <cstdio>
 
@@ -34,6 +35,10 @@ int CheckCommand::run()
 {
     // Only problems go to the log (stderr); the report is on stdout.
     ops::configureLogging(u"warning"_s, u"text"_s);
+    // The Redis check reports what the connection found; its "retrying"
+    // warnings would only repeat it (the check does not retry).
+    QLoggingCategory::setFilterRules(ops::filterRulesForLevel(u"warning"_s) +
+                                     u"\nflex.bus.warning=false"_s);
     const config::LoadResult loaded = config::ConfigLoader::load(m_request);
     if (!loaded.ok()) {
         write(

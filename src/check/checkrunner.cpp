@@ -3,6 +3,7 @@
 #include "check/accountchecks.h"
 #include "check/checkcontext.h"
 #include "check/externalhostcheck.h"
+#include "check/redischeck.h"
 #include "check/resourcechecks.h"
 #include "check/workspacechecks.h"
 
@@ -20,28 +21,37 @@ int CheckReport::count(CheckResult::Status status) const
     return n;
 }
 
-CheckRunner::CheckRunner(const config::Config &config, QObject *parent)
+CheckRunner::CheckRunner(const config::Config &config, Scope scope, QObject *parent)
     : QObject(parent)
     , m_context(new CheckContext(config, this))
 {
     CheckContext &c = *m_context;
-    m_checks = {new CredentialsCheck(c, this),      new WorkspaceCheck(c, this),
-                new WorkflowCheck(c, this),         new ActivitiesCheck(c, this),
-                new ChannelsCheck(c, this),         new SettingsCheck(c, this),
-                new WebhookSignatureCheck(c, this), new TokenValidationCheck(c, this),
-                new ExternalHostCheck(c, this)};
+    m_checks = {new CredentialsCheck(c, this), new WorkspaceCheck(c, this),
+                new WorkflowCheck(c, this), new ActivitiesCheck(c, this),
+                new ChannelsCheck(c, this)};
+    if (scope == Scope::Full)
+        m_checks.push_back(new SettingsCheck(c, this));
+    m_checks.push_back(new WebhookSignatureCheck(c, this));
+    m_checks.push_back(new TokenValidationCheck(c, this));
+    if (scope == Scope::Full)
+        m_checks.push_back(new ExternalHostCheck(c, this));
+    if (scope == Scope::Full && config.redis.enabled)
+        m_checks.push_back(new RedisCheck(c, this));
     for (Check *check : m_checks) {
         for (const QString &id : check->ids())
             m_owner.insert(id, check);
         connect(check, &Check::reported, this,
                 [this, check](const CheckResult &result) { onReported(check, result); });
     }
-    // Redis: this build has no several-instances support yet, so there is
-    // nothing to check; say so rather than pretend.
-    m_report.notes << (config.redis.enabled
-                           ? u"redis: REDIS_URL is set, but this build has no Redis support yet: "
-                             u"not checked"_s
-                           : u"redis: REDIS_URL is not set (one instance): nothing to check"_s);
+    if (scope == Scope::Full && !config.redis.enabled)
+        m_report.notes << u"redis: REDIS_URL is not set (one instance): nothing to check"_s;
+}
+
+QStringList CheckRunner::startupIds()
+{
+    return {u"credentials"_s,     u"workspace"_s,         u"workflow"_s,
+            u"workflow-filter"_s, u"target-queue"_s,      u"activities"_s,
+            u"channels"_s,        u"webhook-signature"_s, u"token-validation"_s};
 }
 
 CheckRunner::~CheckRunner() = default;

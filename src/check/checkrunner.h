@@ -40,7 +40,13 @@ class CheckRunner : public QObject
 {
     Q_OBJECT
 public:
-    explicit CheckRunner(const config::Config &config, QObject *parent = nullptr);
+    // Full: every check (`flex-backend check`). Startup: the cheap ones the
+    // running service repeats in the background (startupIds()): a few Twilio
+    // requests each, no call to EXTERNAL_HOST (the service itself).
+    enum class Scope { Full, Startup };
+
+    explicit CheckRunner(const config::Config &config, Scope scope = Scope::Full,
+                         QObject *parent = nullptr);
     ~CheckRunner() override;
 
     void start();
@@ -48,6 +54,8 @@ public:
 
     // The ids in output order (for documentation and tests).
     QStringList ids() const;
+    // The ids a Startup run reports.
+    static QStringList startupIds();
 
 Q_SIGNALS:
     void finished();

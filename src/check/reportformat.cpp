@@ -43,15 +43,19 @@ QString statusName(CheckResult::Status status)
     return u"fail"_s;
 }
 
+QString formatLine(const CheckResult &r)
+{
+    QString line = mark(r.status) + u' ' + r.id + u": "_s + r.message;
+    if (r.status != CheckResult::Status::Ok && !r.fix.isEmpty())
+        line = sentence(line) + u" Fix: "_s + sentence(r.fix);
+    return line;
+}
+
 QString formatText(const CheckReport &report, const QString &heading)
 {
     QStringList lines{heading};
-    for (const CheckResult &r : report.results) {
-        QString line = mark(r.status) + u' ' + r.id + u": "_s + r.message;
-        if (r.status != CheckResult::Status::Ok && !r.fix.isEmpty())
-            line = sentence(line) + u" Fix: "_s + sentence(r.fix);
-        lines << line;
-    }
+    for (const CheckResult &r : report.results)
+        lines << formatLine(r);
     for (const QString &note : report.notes)
         lines << u"- "_s + note;
     lines << u"%1 ok, %2 warnings, %3 failed (%4 s)"_s.arg(report.count(CheckResult::Status::Ok))

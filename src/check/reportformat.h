@@ -13,6 +13,9 @@ namespace flex::check {
 // "summary":{"ok","warn","fail"},"exitCode","elapsedMs"}; status is "ok",
 // "warn" or "fail".
 QString statusName(CheckResult::Status status);
+// One result as its text line, e.g. "✗ workflow-filter: ... Fix: ..." (the
+// service logs the start-up self-check's failures with the same words).
+QString formatLine(const CheckResult &result);
 QString formatText(const CheckReport &report, const QString &heading);
 QByteArray formatJson(const CheckReport &report);
 

@@ -111,6 +111,7 @@ struct Config
     QString logFormat;    // text, json
     QString metricsToken; // secret
     std::chrono::seconds shutdownTimeout{};
+    bool setupCheckAtStart{}; // the cheap `check` checks after start-up and reload
     QString tlsCertFile;
     QString tlsKeyFile;
 

@@ -197,6 +197,7 @@ QList<Setting> makeTable()
         {u"LOG_FORMAT"_s, u"text"_s, u"text or json (one object per line)."_s, lowerChoice(&Config::logFormat, {u"text"_s, u"json"_s})},
         {u"METRICS_TOKEN"_s, {}, u"Bearer token for /metrics and /readyz from anywhere; unset: loopback only."_s, text(&Config::metricsToken), Secret},
         {u"SHUTDOWN_TIMEOUT"_s, u"10"_s, u"Seconds to let in-flight Twilio requests finish on shutdown."_s, seconds(&Config::shutdownTimeout, 0, 600)},
+        {u"SETUP_CHECK_AT_START"_s, u"true"_s, u"After start-up and each reload, run the cheap checks of flex-backend check in the background (not the EXTERNAL_HOST one); log each failure once and set flex_setup_check_failed."_s, boolean(&Config::setupCheckAtStart)},
         {QString(names::TlsCertFile), {}, u"PEM certificate (chain) for native TLS on PORT; needs TLS_KEY_FILE."_s, text(&Config::tlsCertFile)},
         {QString(names::TlsKeyFile), {}, u"PEM private key of TLS_CERT_FILE."_s, text(&Config::tlsKeyFile)},
     };

@@ -56,7 +56,7 @@ DialService::DialService(twilio::TwilioClient &rest, bus::MessageBus &bus, QObje
     connect(&m_bus, &bus::MessageBus::callUpdate, m_endpoint, &DialEndpoint::deliver);
     connect(m_endpoint, &DialEndpoint::sessionOpened, this, &DialService::onSession);
 
-    // Cluster mode: the calls are in Redis, not counted here.
+    // Cluster mode: RedisCallBook counts the cluster's calls in Redis.
     if (!m_redisBook)
         ops::metrics().addCollector([registry = QPointer<CallRegistry>(m_registry)] {
             ops::metrics()

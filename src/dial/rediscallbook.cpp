@@ -9,6 +9,7 @@
 #include "ops/metrics.h"
 
 #include <QDateTime>
+#include <QTimer>
 
 namespace flex::dial {
 
@@ -16,10 +17,14 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// KEYS: the call's hash, the calls stream. ARGV: create(0/1), owner, to,
+// KEYS: the call's hash, the calls stream, the open calls (a sorted set,
+// sid by expiry ms: cluster-wide flex_dial_calls_in_flight). ARGV: create(0/1), owner, to,
 // status, rank, sequence, now ms, ttl ms, ended-keep ms, terminal(0/1),
-// frame, stream length,
-// delivered-by, sid. Returns {outcome, owner}.
+// frame, stream length, delivered-by, sid, the `queued` frame and rank.
+// Returns {outcome, owner}. A callback that comes before the create answer
+// (the owner from its URL) publishes `queued` first: the owner's sockets
+// hear of every call with `queued`, as with one instance, and the create
+// answer that follows is stale.
 const bus::RedisScript &applyScript()
 {
     static const bus::RedisScript script(R"lua(
@@ -31,12 +36,23 @@ local function publish(who)
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[12], '*', 'm',
              cjson.encode({d = ARGV[13], o = who, s = ARGV[14], n = seq, r = rank, f = ARGV[11]}))
 end
+local function publishQueued(who)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[12], '*', 'm',
+             cjson.encode({d = '', o = who, s = ARGV[14], n = -1, r = tonumber(ARGV[16]),
+                           f = ARGV[15]}))
+end
+local function track()
+  if terminal then redis.call('ZREM', KEYS[3], ARGV[14])
+  else redis.call('ZADD', KEYS[3], tonumber(now) + tonumber(ARGV[8]), ARGV[14]) end
+end
 local cur = redis.call('HMGET', h, 'owner', 'status', 'rank', 'sequence', 'ended', 'to')
 if not cur[1] then
   if owner == '' then return {'dropped', ''} end
   redis.call('HSET', h, 'owner', owner, 'to', to, 'status', status, 'rank', rank,
              'sequence', seq, 'created', now, 'updated', now, 'ended', terminal and '1' or '0')
   redis.call('PEXPIRE', h, terminal and ARGV[9] or ARGV[8])
+  track()
+  if not create and rank > tonumber(ARGV[16]) then publishQueued(owner) end
   publish(owner)
   return {'relayed', owner}
 end
@@ -51,10 +67,12 @@ if seq > curSeq then redis.call('HSET', h, 'sequence', seq) end
 redis.call('HSET', h, 'updated', now)
 if status == cur[2] then
   redis.call('PEXPIRE', h, ARGV[8])
+  track()
   return {'stale', owner}
 end
 redis.call('HSET', h, 'status', status, 'rank', rank, 'ended', terminal and '1' or '0')
 redis.call('PEXPIRE', h, terminal and ARGV[9] or ARGV[8])
+track()
 publish(owner)
 return {'relayed', owner}
 )lua");
@@ -82,6 +100,29 @@ RedisCallBook::RedisCallBook(bus::RedisBus &bus, QObject *parent)
             replay();
     });
     countBuffered();
+    connect(&m_countTimer, &QTimer::timeout, this, &RedisCallBook::countOpen);
+    m_countTimer.start(std::chrono::seconds(5));
+}
+
+QByteArray RedisCallBook::openKey() const
+{
+    return m_bus.key("calls:open");
+}
+
+void RedisCallBook::countOpen()
+{
+    // Every instance shows the cluster's count (aggregate with max, not sum);
+    // calls that expired without a final status drop out by their score.
+    if (!m_bus.isOnline())
+        return;
+    const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+    m_bus.commands().command({"ZREMRANGEBYSCORE", openKey(), "-inf", now}, this, {});
+    m_bus.commands().command({"ZCARD", openKey()}, this, [](const bus::RedisResult &r) {
+        if (r.ok())
+            ops::metrics()
+                .gauge("flex_dial_calls_in_flight", "Outbound calls without a final status")
+                .set(double(r.reply->toInteger()));
+    });
 }
 
 void RedisCallBook::addCall(const QString &sid, const QString &owner, CallStatus status,
@@ -131,8 +172,11 @@ void RedisCallBook::runScript(Update update, Done done, bool replayed)
         QByteArray::number(bus::CallStream::MaxLength),
         update.deliveredHere ? m_bus.instanceId().toUtf8() : QByteArray(),
         e.sid.toUtf8(),
+        callUpdateFrame(e.sid, statusText(CallStatus::Queued)),
+        QByteArray::number(progressRank(CallStatus::Queued)),
     };
-    m_bus.commands().eval(applyScript(), {m_bus.key("call:" + e.sid.toUtf8()), m_bus.callsStream()},
+    m_bus.commands().eval(applyScript(),
+                          {m_bus.key("call:" + e.sid.toUtf8()), m_bus.callsStream(), openKey()},
                           args, this, [this, update, done, replayed](const bus::RedisResult &r) {
                               if (!r.reply) {
                                   // Lost on the way: Redis is away; it is applied again later

@@ -3,6 +3,7 @@
 #include "dial/callbook.h"
 
 #include <QObject>
+#include <QTimer>
 
 #include <chrono>
 #include <deque>
@@ -21,6 +22,10 @@ namespace flex::dial {
 // call ended) and, in the same step, publishes the update on the bus's
 // calls channel, so every instance delivers in the order applied and the
 // `queued` update is in Redis before any agent hears of it.
+//
+// Open calls are also in the sorted set `<prefix>calls:open` (sid by expiry),
+// counted every 5 s into flex_dial_calls_in_flight: the cluster's number, the
+// same on every instance.
 //
 // While Redis is away an update is delivered to this instance's sockets at
 // once (newer than what this instance delivered) and kept, bounded, to be
@@ -64,11 +69,14 @@ private:
     void keepForLater(Update update, Done done);
     void replay();
     void countBuffered() const;
+    QByteArray openKey() const;
+    void countOpen();
 
     bus::RedisBus &m_bus;
     Settings m_settings;
     std::deque<Update> m_buffer;
     bool m_replaying = false;
+    QTimer m_countTimer;
 };
 
 } // namespace flex::dial

@@ -11,6 +11,7 @@ Q_LOGGING_CATEGORY(lcDial, "flex.dial", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcStats, "flex.stats", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcBus, "flex.bus", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcOps, "flex.ops", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcCheck, "flex.check", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcEmulator, "flex.emulator", QtInfoMsg)
 
 // Traffic dumps are logged at debug level; QtInfoMsg as the threshold keeps

@@ -26,6 +26,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcDial)     // flex.dial
 Q_DECLARE_LOGGING_CATEGORY(lcStats)    // flex.stats
 Q_DECLARE_LOGGING_CATEGORY(lcBus)      // flex.bus
 Q_DECLARE_LOGGING_CATEGORY(lcOps)      // flex.ops: health, metrics, systemd
+Q_DECLARE_LOGGING_CATEGORY(lcCheck)    // flex.check: the set-up self-check
 Q_DECLARE_LOGGING_CATEGORY(lcEmulator) // flex.emulator
 
 // Payload dumps, off by default.

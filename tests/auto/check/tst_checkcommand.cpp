@@ -2,8 +2,12 @@
 // Twilio emulator, in a good set-up (every line ✓, exit 0, also as JSON),
 // with each part of the set-up broken (the ✗ or ! line names the fault),
 // with Twilio not answering (done well within 30 s), and with a
-// configuration error (78). No secret appears in any output.
+// configuration error (78). With REDIS_URL: a real redis-server (its
+// version, who holds the stats lease: a cluster-mode instance, then nobody),
+// one with a password given wrong, and none listening. No secret appears in
+// any output.
 
+#include "redisserver.h"
 #include "serviceprocess.h"
 #include "testenvironment.h"
 
@@ -28,6 +32,8 @@ const QString kApiKey = u"SK00000000000000000000000000000001"_s;
 const QString kApiSecret = u"emulator-api-key-secret-00000001"_s;
 const QString kWrongSecret = u"wrong-secret-value-0123456789"_s;
 const QString kWrongToken = u"wrong-auth-token-0123456789"_s;
+const QString kRedisPassword = u"redis-secret-pass-0123456"_s;
+const QString kWrongRedisPassword = u"wrong-redis-pass-6543210"_s;
 
 const QStringList kIds = {u"credentials"_s,      u"workspace"_s,    u"workflow"_s,
                           u"workflow-filter"_s,  u"target-queue"_s, u"activities"_s,
@@ -67,16 +73,20 @@ private Q_SLOTS:
     void configurationError();
     void usage();
     void devBannerCommand();
+    void redisReachable();
+    void redisWrongPassword();
+    void redisUnreachable();
 
 private:
-    // env: NAME=value overrides ("NAME=" unsets); {service}, {emulator} and
-    // {closed} in values become those loopback ports.
+    // env: NAME=value overrides ("NAME=" unsets); {service}, {emulator},
+    // {closed} and {redis} in values become those loopback ports.
     Run runCheck(const QStringList &env = {}, const QStringList &arguments = {u"check"_s});
     void expectNoSecrets(const Run &run);
 
     std::unique_ptr<TestEnvironment> m_env;
     QTemporaryDir m_dir;
     quint16 m_closedPort = 0;
+    quint16 m_redisPort = 0;
 };
 
 void tst_CheckCommand::initTestCase()
@@ -109,7 +119,8 @@ Run tst_CheckCommand::runCheck(const QStringList &env, const QStringList &argume
         QString value = item.mid(eq + 1);
         value.replace(u"{service}"_s, QString::number(m_env->servicePort()))
             .replace(u"{emulator}"_s, QString::number(m_env->emulator().port()))
-            .replace(u"{closed}"_s, QString::number(m_closedPort));
+            .replace(u"{closed}"_s, QString::number(m_closedPort))
+            .replace(u"{redis}"_s, QString::number(m_redisPort));
         if (value.isEmpty())
             process.unsetEnv(item.left(eq));
         else
@@ -130,7 +141,8 @@ Run tst_CheckCommand::runCheck(const QStringList &env, const QStringList &argume
 void tst_CheckCommand::expectNoSecrets(const Run &run)
 {
     const QString token = m_env->emulator().config().authToken;
-    for (const QString &secret : {token, kApiSecret, kWrongSecret, kWrongToken})
+    for (const QString &secret :
+         {token, kApiSecret, kWrongSecret, kWrongToken, kRedisPassword, kWrongRedisPassword})
         QVERIFY2(!run.output.contains(secret), qPrintable(run.output));
 }
 
@@ -366,6 +378,101 @@ void tst_CheckCommand::devBannerCommand()
     QVERIFY(!report.contains(flex::emulator::EmulatorConfig{}.authToken));
     dev.terminate();
     QVERIFY(dev.waitForExit());
+}
+
+void tst_CheckCommand::redisReachable()
+{
+    FLEX_REQUIRE_REDIS();
+    RedisServer redis;
+    QVERIFY2(redis.start(), redis.output().constData());
+    m_redisPort = redis.port();
+
+    // A cluster-mode instance takes the stats lease.
+    QTemporaryDir state;
+    ServiceProcess node;
+    node.setWorkingDirectory(state.path());
+    const QList<QPair<QString, QString>> settings = m_env->emulator().serviceSettings();
+    for (const auto &[name, value] : settings)
+        node.setEnv(name, value);
+    const QList<QPair<QString, QString>> nodeEnv = {{u"EXTERNAL_HOST"_s, u"http://127.0.0.1:0"_s},
+                                                    {u"BIND_ADDRESS"_s, u"127.0.0.1"_s},
+                                                    {u"PORT"_s, u"0"_s},
+                                                    {u"STATE_DIR"_s, state.path()},
+                                                    {u"STATS_TIMEZONE"_s, u"UTC"_s},
+                                                    {u"SETUP_CHECK_AT_START"_s, u"false"_s},
+                                                    {u"REDIS_URL"_s, redis.url()},
+                                                    {u"INSTANCE_ID"_s, u"node-7"_s}};
+    for (const auto &[name, value] : nodeEnv)
+        node.setEnv(name, value);
+    QVERIFY2(node.start(), node.output().constData());
+    QVERIFY2(node.waitForOutput("stats poller (lease"), node.output().constData());
+
+    const QStringList env{u"REDIS_URL=redis://127.0.0.1:{redis}"_s};
+    const Run held = runCheck(env);
+    QVERIFY2(held.exitCode == 0, qPrintable(held.output));
+    QVERIFY2(held.line(u"redis"_s).startsWith(u"\u2713 redis: Redis 7."_s) ||
+                 held.line(u"redis"_s).startsWith(u"\u2713 redis: Redis "_s),
+             qPrintable(held.output));
+    QVERIFY2(held.line(u"redis"_s).contains(u"redis://127.0.0.1:%1"_s.arg(m_redisPort)),
+             qPrintable(held.output));
+    QVERIFY2(held.line(u"stats-lease"_s)
+                 .startsWith(u"\u2713 stats-lease: instance node-7 holds the stats lease"_s),
+             qPrintable(held.output));
+    QVERIFY2(held.output.contains(u"\n13 ok, 0 warnings, 0 failed"_s), qPrintable(held.output));
+    QVERIFY2(!held.output.contains(u"- redis: "_s), qPrintable(held.output));
+
+    // Shut down, the instance releases the lease: nobody polls.
+    node.terminate();
+    QVERIFY(node.waitForExit());
+    const Run released = runCheck(env, {u"check"_s, u"--json"_s});
+    QCOMPARE(released.exitCode, 0);
+    const QJsonObject doc = QJsonDocument::fromJson(released.output.toUtf8()).object();
+    QString lease;
+    for (const QJsonValue &v : doc.value(u"checks"_s).toArray()) {
+        if (v.toObject().value(u"id"_s).toString() == u"stats-lease"_s)
+            lease = v.toObject().value(u"message"_s).toString();
+    }
+    QVERIFY2(lease.startsWith(u"no instance holds the stats lease flex-backend:stats:lease"_s),
+             qPrintable(released.output));
+    QCOMPARE(doc.value(u"notes"_s).toArray().size(), 0);
+    m_redisPort = 0;
+}
+
+void tst_CheckCommand::redisWrongPassword()
+{
+    FLEX_REQUIRE_REDIS();
+    RedisServer redis;
+    QVERIFY2(redis.start({u"--requirepass"_s, kRedisPassword}), redis.output().constData());
+    m_redisPort = redis.port();
+    const Run wrong =
+        runCheck({u"REDIS_URL=redis://:%1@127.0.0.1:{redis}"_s.arg(kWrongRedisPassword)});
+    QVERIFY2(wrong.exitCode == 1, qPrintable(wrong.output));
+    const QString line = wrong.line(u"redis"_s);
+    QVERIFY2(line.startsWith(u"\u2717 redis: Redis at "_s), qPrintable(wrong.output));
+    QVERIFY2(line.contains(u"refused the connection: AUTH failed"_s), qPrintable(line));
+    QVERIFY2(line.contains(u"Fix: "_s), qPrintable(line));
+    QVERIFY2(wrong.line(u"stats-lease"_s).startsWith(u"\u2717 stats-lease: not checked"_s),
+             qPrintable(wrong.output));
+
+    const Run right = runCheck({u"REDIS_URL=redis://:%1@127.0.0.1:{redis}"_s.arg(kRedisPassword)});
+    QVERIFY2(right.exitCode == 0, qPrintable(right.output));
+    QVERIFY2(right.line(u"redis"_s).startsWith(u"\u2713 redis: "_s), qPrintable(right.output));
+    m_redisPort = 0;
+}
+
+void tst_CheckCommand::redisUnreachable()
+{
+    const Run run = runCheck({u"REDIS_URL=redis://127.0.0.1:{closed}"_s});
+    QVERIFY2(run.exitCode == 1, qPrintable(run.output));
+    QVERIFY2(run.elapsedMs < 30000, qPrintable(QString::number(run.elapsedMs)));
+    QVERIFY2(run.line(u"redis"_s)
+                 .startsWith(u"\u2717 redis: cannot reach Redis at redis://127.0.0.1:%1"_s.arg(
+                     m_closedPort)),
+             qPrintable(run.output));
+    QVERIFY2(run.line(u"stats-lease"_s).startsWith(u"\u2717 stats-lease: not checked"_s),
+             qPrintable(run.output));
+    // Everything else still passes.
+    QVERIFY2(run.output.contains(u"\n11 ok, 0 warnings, 2 failed"_s), qPrintable(run.output));
 }
 
 QTEST_GUILESS_MAIN(tst_CheckCommand)

@@ -1,11 +1,15 @@
 // Pure logic of `flex-backend check`: the TaskRouter expression matcher, the
 // workflow configuration analysis, the activity and channel verdicts and the
-// report formats.
+// report formats, the Redis verdicts and which checks the service repeats at
+// start-up.
 
+#include "check/checkrunner.h"
 #include "check/expressions.h"
+#include "check/redischeck.h"
 #include "check/reportformat.h"
 #include "check/resourcechecks.h"
 #include "check/workflowanalysis.h"
+#include "config/config.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -281,6 +285,79 @@ private Q_SLOTS:
 
         report.results.removeLast();
         QCOMPARE(report.exitCode(), 0); // warnings are allowed
+    }
+
+    void redisInfo_data()
+    {
+        QTest::addColumn<QByteArray>("info");
+        QTest::addColumn<int>("status"); // CheckResult::Status
+        QTest::addColumn<QString>("names");
+        const QByteArray head = "# Server\r\nredis_git_sha1:00000000\r\n";
+        QTest::newRow("7.0") << head + "redis_version:7.0.15\r\nredis_mode:standalone\r\n"
+                             << int(CheckResult::Status::Ok) << u"Redis 7.0.15 at "_s;
+        QTest::newRow("5.0") << head + "redis_version:5.0.14\r\n"
+                             << int(CheckResult::Status::Ok) << u"5.0.14"_s;
+        QTest::newRow("4.0 is too old") << head + "redis_version:4.0.9\r\n"
+                                        << int(CheckResult::Status::Warn) << u"older than 5.0"_s;
+        QTest::newRow("no version")
+            << head << int(CheckResult::Status::Warn) << u"names no version"_s;
+    }
+    void redisInfo()
+    {
+        QFETCH(QByteArray, info);
+        QFETCH(int, status);
+        QFETCH(QString, names);
+        const CheckResult r = RedisCheck::judgeInfo(info, u"redis://127.0.0.1:6379"_s);
+        QCOMPARE(r.id, u"redis"_s);
+        QCOMPARE(int(r.status), status);
+        QVERIFY2(r.message.contains(names), qPrintable(r.message));
+    }
+
+    void redisLease_data()
+    {
+        QTest::addColumn<QByteArray>("value");
+        QTest::addColumn<qint64>("pttl");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("names");
+        QTest::newRow("nobody") << QByteArray() << qint64(-2) << int(CheckResult::Status::Ok)
+                                << u"no instance holds the stats lease flex-backend:stats:lease"_s;
+        QTest::newRow("held") << QByteArray("node-1:1764633600123") << qint64(8200)
+                              << int(CheckResult::Status::Ok)
+                              << u"instance node-1 holds the stats lease (fence 1764633600123, "
+                                 u"8.2 s left)"_s;
+        QTest::newRow("instance with colons")
+            << QByteArray("host:a:42") << qint64(100) << int(CheckResult::Status::Ok)
+            << u"instance host:a holds"_s;
+        QTest::newRow("foreign value") << QByteArray("garbage") << qint64(-1)
+                                       << int(CheckResult::Status::Warn) << u"\"garbage\""_s;
+    }
+    void redisLease()
+    {
+        QFETCH(QByteArray, value);
+        QFETCH(qint64, pttl);
+        QFETCH(int, status);
+        QFETCH(QString, names);
+        const CheckResult r = RedisCheck::judgeLease(value, pttl, u"flex-backend:"_s);
+        QCOMPARE(r.id, u"stats-lease"_s);
+        QCOMPARE(int(r.status), status);
+        QVERIFY2(r.message.contains(names), qPrintable(r.message));
+    }
+
+    void startupScope()
+    {
+        flex::config::Config config = flex::config::Config::defaults();
+        config.redis.enabled = true; // the service's own check never looks at Redis
+        const CheckRunner startup(config, CheckRunner::Scope::Startup);
+        QCOMPARE(startup.ids(), CheckRunner::startupIds());
+        const QStringList all = CheckRunner(config, CheckRunner::Scope::Full).ids();
+        for (const QString &id : CheckRunner::startupIds())
+            QVERIFY2(all.contains(id), qPrintable(id));
+        // No call to the service itself, nothing that cannot fail.
+        QVERIFY(!startup.ids().contains(u"external-host"_s));
+        QVERIFY(!startup.ids().contains(u"settings"_s));
+        QVERIFY(all.contains(u"redis"_s) && all.contains(u"stats-lease"_s));
+        config.redis.enabled = false;
+        QVERIFY(!CheckRunner(config).ids().contains(u"redis"_s));
     }
 };
 

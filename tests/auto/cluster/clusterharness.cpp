@@ -18,7 +18,7 @@ Cluster::Cluster()
     if (!m_emulator->listen(QHostAddress::LocalHost, 0))
         qFatal("the emulator could not listen");
     const QDateTime expires = QDateTime::currentDateTimeUtc().addSecs(3600);
-    for (const QString &who : {u"alice"_s, u"bob"_s, u"carol"_s, u"dave"_s, u"erin"_s})
+    for (const QString &who : {u"alice"_s, u"bob"_s, u"carol"_s, u"dave"_s, u"erin"_s, u"frank"_s})
         m_emulator->addToken(flexToken(who), who, {u"agent"_s}, expires);
     m_emulator->addToken(flexToken(u"sam"_s), u"sam"_s, {u"supervisor"_s}, expires);
 }
@@ -51,6 +51,7 @@ ServiceProcess *Cluster::makeInstance(int i)
     p->setEnv(u"STATS_TIMEZONE"_s, u"UTC"_s);
     p->setEnv(u"LOG_LEVEL"_s, u"info"_s);
     p->setEnv(u"AUTH_RATE_PER_ADDRESS"_s, u"100000"_s); // every client is 127.0.0.1
+    p->setEnv(u"SETUP_CHECK_AT_START"_s, u"false"_s);   // its requests would be counted
     p->setEnv(u"REDIS_URL"_s, m_redis.url());
     p->setEnv(u"INSTANCE_ID"_s, u"node-%1"_s.arg(i));
     for (const auto &[key, value] : std::as_const(m_env))

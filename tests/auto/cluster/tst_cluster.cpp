@@ -2,22 +2,24 @@
 // robin (packaging/nginx-cluster.conf) in front for Twilio's callbacks, the
 // emulator as Twilio: the cluster rules end to end.
 #include "bus/redisconnection.h"
+#include "callupdates.h"
 #include "clusterharness.h"
 #include "config/valueparsers.h"
+#include "notifysocket.h"
 #include "prerequisite.h"
 #include "testenvironment.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <signal.h>
 
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
-using flex::testing::Cluster;
-using flex::testing::WsClient;
+using namespace flex::testing;
 
 namespace {
 
@@ -32,62 +34,6 @@ QString token(const QString &who)
     return flex::testing::flexToken(who);
 }
 
-bool isUpdate(const QJsonDocument &d, const QString &sid = {}, const QString &status = {})
-{
-    const QJsonObject o = d.object();
-    return o.value("messageType"_L1) == "callUpdate"_L1 &&
-           (sid.isEmpty() || o.value("callSid"_L1).toString() == sid) &&
-           (status.isEmpty() || o.value("callStatus"_L1).toString() == status);
-}
-
-bool isTerminal(const QString &s)
-{
-    return s == "completed"_L1 || s == "busy"_L1 || s == "failed"_L1 || s == "no-answer"_L1 ||
-           s == "canceled"_L1;
-}
-
-int rank(const QString &s)
-{
-    static const QStringList order{u"queued"_s, u"initiated"_s, u"ringing"_s, u"in-progress"_s};
-    return isTerminal(s) ? 4 : int(order.indexOf(s));
-}
-
-QStringList statuses(const WsClient &c, const QString &sid)
-{
-    QStringList out;
-    for (int i = 0; i < c.messages().size(); ++i) {
-        if (isUpdate(c.json(i), sid))
-            out << c.json(i).object().value("callStatus"_L1).toString();
-    }
-    return out;
-}
-
-// Each update once, never backwards, ending in a final status.
-QString orderProblem(const QStringList &seen)
-{
-    for (qsizetype i = 1; i < seen.size(); ++i) {
-        if (rank(seen.at(i)) <= rank(seen.at(i - 1)))
-            return u"out of order or repeated: "_s + seen.join(u',');
-    }
-    if (seen.isEmpty() || !isTerminal(seen.last()))
-        return u"no final status: "_s + seen.join(u',');
-    return {};
-}
-
-bool hasTerminal(const WsClient &c, const QString &sid)
-{
-    const QStringList s = statuses(c, sid);
-    return !s.isEmpty() && isTerminal(s.last());
-}
-
-QJsonObject callMessage(const QString &to, const QString &who)
-{
-    return {{"method"_L1, u"call"_s},
-            {"to"_L1, to},
-            {"from"_L1, u"+15557654321"_s},
-            {"workerContactUri"_L1, QString(u"client:"_s + who)}};
-}
-
 } // namespace
 
 class tst_Cluster : public QObject
@@ -96,9 +42,12 @@ class tst_Cluster : public QObject
 private Q_SLOTS:
     void initTestCase();
     void callUpdatesReachEveryTabOnceInOrder();
+    void earlyCallbacksStillStartWithQueued();
     void foreignIdentitySeesNothingAndCannotHangUp();
     void rateLimitCountsEveryInstance();
     void onePollerSnapshotsEverywhere();
+    void statusLineNamesThePoller();
+    void callsInFlightCountedClusterWide();
     void killedPollerIsReplaced();
     void returningOldPollerDoesNotOverwrite();
     void redisRestartInTheMiddleOfCalls();
@@ -111,6 +60,8 @@ private:
     qint64 storedFence();
     double statsRequests(int instance);
 
+    QTemporaryDir m_notifyDir;
+    std::unique_ptr<flex::testing::NotifySocket> m_notify; // every instance's NOTIFY_SOCKET
     std::unique_ptr<Cluster> m_cluster;
 };
 
@@ -122,6 +73,10 @@ void tst_Cluster::initTestCase()
     FLEX_REQUIRE(!flex::testing::ServiceProcess::binary().isEmpty(),
                  "FLEX_BACKEND_BIN is not set (run through ctest)");
     m_cluster = std::make_unique<Cluster>();
+    QVERIFY(m_notifyDir.isValid());
+    m_notify = std::make_unique<flex::testing::NotifySocket>(m_notifyDir.filePath(u"notify"_s));
+    QVERIFY(m_notify->ok());
+    m_cluster->setEnv(u"NOTIFY_SOCKET"_s, m_notifyDir.filePath(u"notify"_s));
     m_cluster->setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
     m_cluster->setEnv(u"STATS_CUMULATIVE_INTERVAL"_s, u"5"_s);
     m_cluster->setEnv(u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"4"_s);
@@ -236,6 +191,35 @@ void tst_Cluster::callUpdatesReachEveryTabOnceInOrder()
     QVERIFY2(receiving >= 2, "every callback went to one instance: no cross-instance test");
 }
 
+void tst_Cluster::earlyCallbacksStillStartWithQueued()
+{
+    // Twilio's race: the first callbacks reach some instance (the emulator
+    // holds the create answer until they have been answered). The owner's
+    // sockets still hear of each call with `queued` first, as with one
+    // instance, then the rest once and in order.
+    m_cluster->emulator().setEarlyCallbacks(true);
+    auto tabA = open(0, u"erin"_s);
+    auto tabB = open(2, u"erin"_s);
+    QVERIFY(tabA && tabB);
+    QStringList sids;
+    for (int n = 0; n < 3; ++n) {
+        const QString sid = place(*tabA, Answers, u"erin"_s);
+        QVERIFY2(!sid.isEmpty(), qPrintable(tabA->dump()));
+        sids << sid;
+    }
+    m_cluster->emulator().setEarlyCallbacks(false);
+    for (const QString &sid : std::as_const(sids)) {
+        QTRY_VERIFY2_WITH_TIMEOUT(hasTerminal(*tabA, sid) && hasTerminal(*tabB, sid),
+                                  qPrintable(tabA->dump() + u"\n--\n"_s + tabB->dump()), Timeout);
+        for (WsClient *tab : {tabA.get(), tabB.get()}) {
+            const QStringList seen = statuses(*tab, sid);
+            QVERIFY2(orderProblem(seen).isEmpty(), qPrintable(orderProblem(seen)));
+            QVERIFY2(seen.value(0) == u"queued"_s && seen.contains(u"ringing"_s),
+                     qPrintable(seen.join(u',')));
+        }
+    }
+}
+
 void tst_Cluster::foreignIdentitySeesNothingAndCannotHangUp()
 {
     auto tabA = open(0, u"alice"_s);
@@ -332,6 +316,66 @@ void tst_Cluster::onePollerSnapshotsEverywhere()
         qPrintable(fresh->dump()));
     m_cluster->emulator().setFrozen(false);
     QTRY_VERIFY_WITH_TIMEOUT(leader() >= 0, Timeout);
+}
+
+void tst_Cluster::statusLineNamesThePoller()
+{
+    // systemd's STATUS= line of each instance says whether it polls, and
+    // the others name the one that does.
+    int poller = -1;
+    QTRY_VERIFY_WITH_TIMEOUT((poller = leader()) >= 0, Timeout);
+    m_notify->clear();
+    const auto latest = [this](int i) {
+        const QByteArray tag = "instance node-" + QByteArray::number(i) + ": ";
+        QByteArray last;
+        const QList<QByteArray> lines = m_notify->linesWithPrefix("STATUS=");
+        for (const QByteArray &line : lines) {
+            if (line.contains(tag))
+                last = line.mid(line.indexOf(tag) + tag.size());
+        }
+        return last;
+    };
+    const QByteArray polls = "node-" + QByteArray::number(poller) + " polls";
+    // STATUS= is sent every 5 s.
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        [&] {
+            for (int i = 0; i < m_cluster->size(); ++i) {
+                const QByteArray status = latest(i);
+                if (i == poller
+                        ? !status.startsWith("stats poller (lease ")
+                        : !status.startsWith(QByteArray("not the stats poller (" + polls + ")")))
+                    return false;
+            }
+            return true;
+        }(),
+        m_notify->dump().constData(), Timeout);
+    QCOMPARE(leader(), poller);
+}
+
+void tst_Cluster::callsInFlightCountedClusterWide()
+{
+    // flex_dial_calls_in_flight is the cluster's number on every instance.
+    const auto everywhere = [this](double expected) {
+        for (int i = 0; i < m_cluster->size(); ++i) {
+            if (m_cluster->metric(i, "flex_dial_calls_in_flight") != expected)
+                return false;
+        }
+        return true;
+    };
+    double before = -1;
+    QTRY_VERIFY_WITH_TIMEOUT((before = m_cluster->metric(0, "flex_dial_calls_in_flight")) >= 0 &&
+                                 everywhere(before),
+                             Timeout);
+    auto tab = open(1, u"frank"_s);
+    QVERIFY(tab);
+    const QString sid = place(*tab, RingsForever, u"frank"_s);
+    QVERIFY2(!sid.isEmpty(), qPrintable(tab->dump()));
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        everywhere(before + 1),
+        qPrintable(QString::number(m_cluster->metric(2, "flex_dial_calls_in_flight"))), Timeout);
+    tab->sendJson({{"method"_L1, u"hangup"_s}, {"callSid"_L1, sid}});
+    QTRY_VERIFY_WITH_TIMEOUT(hasTerminal(*tab, sid), Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(everywhere(before), Timeout);
 }
 
 void tst_Cluster::killedPollerIsReplaced()
