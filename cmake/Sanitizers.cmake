@@ -31,6 +31,15 @@ endif()
 if(FLEX_SANITIZE)
     set(FLEX_SANITIZER_REPORTS ${PROJECT_BINARY_DIR}/sanitizer-reports)
     set(flex_report_path log_path=${FLEX_SANITIZER_REPORTS}/report)
+    # Reports name files and lines when llvm-symbolizer is found (Debian: llvm-14).
+    get_filename_component(flex_compiler_dir ${CMAKE_CXX_COMPILER} REALPATH)
+    get_filename_component(flex_compiler_dir ${flex_compiler_dir} DIRECTORY)
+    find_program(FLEX_LLVM_SYMBOLIZER NAMES llvm-symbolizer HINTS ${flex_compiler_dir})
+    set(FLEX_SYMBOLIZER_OPTION "")
+    if(FLEX_LLVM_SYMBOLIZER)
+        set(FLEX_SYMBOLIZER_OPTION external_symbolizer_path=${FLEX_LLVM_SYMBOLIZER})
+        string(APPEND flex_report_path :${FLEX_SYMBOLIZER_OPTION})
+    endif()
     set(FLEX_SANITIZER_ENV
         "ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1:${flex_report_path}"
         "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:${flex_report_path}"
