@@ -101,7 +101,8 @@ HttpResponse SetupApi::handle(const HttpRequest &request, const QString &operati
     if (operation == u"ListActivity"_s)
         return listActivities(request, workspace->sid, origin);
     const SetupWorkflow *workflow = m_model->workflow(workspace->sid, match.captured(2));
-    return workflow ? jsonResponse(200, workflowJson(*workflow, origin)) : resourceNotFound(request.path);
+    return workflow ? jsonResponse(200, workflowJson(*workflow, origin))
+                    : resourceNotFound(request.path);
 }
 
 HttpResponse SetupApi::listWorkspaces(const HttpRequest &request, const QString &origin) const
