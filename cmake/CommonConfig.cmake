@@ -2,6 +2,10 @@
 add_library(flex_common INTERFACE)
 target_compile_options(flex_common INTERFACE -Wall -Wextra -Wpedantic -Wnon-virtual-dtor
     -Wold-style-cast -Woverloaded-virtual)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    # qCInfo(category) without a format: Qt's own logging macros, used as documented.
+    target_compile_options(flex_common INTERFACE -Wno-gnu-zero-variadic-macro-arguments)
+endif()
 target_compile_definitions(flex_common INTERFACE
     QT_NO_CAST_FROM_ASCII
     QT_NO_URL_CAST_FROM_STRING

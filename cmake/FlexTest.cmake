@@ -20,4 +20,8 @@ function(flex_add_test name)
     endif()
     list(APPEND env "FLEX_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
     set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} ENVIRONMENT "${env}" LABELS "${ARG_LABELS}")
+    if(FLEX_SANITIZE) # cmake/Sanitizers.cmake
+        set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT ${FLEX_SANITIZER_ENV})
+        set_property(TEST ${name} PROPERTY FIXTURES_REQUIRED sanitizer_reports)
+    endif()
 endfunction()

@@ -16,7 +16,7 @@ const QString kActivities = u"activities"_s;
 const QString kChannels = u"channels"_s;
 const QString kSettings = u"settings"_s;
 
-QUrl firstPage(QUrl url)
+QUrl firstListPage(QUrl url)
 {
     url.setQuery(QUrlQuery{{u"PageSize"_s, u"100"_s}});
     return url;
@@ -51,7 +51,7 @@ void ActivitiesCheck::start()
 {
     const CheckContext &c = context();
     c.rest().getAllPages(
-        firstPage(c.workspaceUrl(u"Activities"_s)), u"activities"_s, u"ListActivity"_s, this,
+        firstListPage(c.workspaceUrl(u"Activities"_s)), u"activities"_s, u"ListActivity"_s, this,
         [this](const QJsonArray &items, const std::optional<twilio::TwilioError> &error) {
             if (error)
                 report(context().requestFailed(kActivities, u"the activities"_s, *error));
@@ -96,7 +96,7 @@ void ChannelsCheck::start()
 {
     const CheckContext &c = context();
     c.rest().getAllPages(
-        firstPage(c.workspaceUrl(u"TaskChannels"_s)), u"channels"_s, u"ListTaskChannel"_s, this,
+        firstListPage(c.workspaceUrl(u"TaskChannels"_s)), u"channels"_s, u"ListTaskChannel"_s, this,
         [this](const QJsonArray &items, const std::optional<twilio::TwilioError> &error) {
             const config::Config &config = context().config();
             if (error)

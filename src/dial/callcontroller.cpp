@@ -110,26 +110,35 @@ void CallController::placeCall(const CallRequest &request, const QString &identi
     QPointer<QObject> requester(context);
     m_rest.send(
         create, this, [this, identity, to, requester, onError](const twilio::TwilioResult &r) {
-            const QString sid = r.body.value("sid"_L1).toString();
-            if (!r.ok() || !sid.startsWith(u"CA"_s)) {
+            const auto answer = readCreateAnswer(r);
+            if (const auto *error = std::get_if<DialError>(&answer)) {
                 requests("create", "error").inc();
-                const DialError error =
-                    r.ok() ? DialError{DialError::Reason::Twilio,
-                                       u"Twilio accepted the call but its answer named no call"_s}
-                           : twilioFailure(u"place the call"_s, *r.error);
-                ops::logWithFields(lcDial(), QtWarningMsg, u"call not placed: "_s + error.message,
+                ops::logWithFields(lcDial(), QtWarningMsg, u"call not placed: "_s + error->message,
                                    {{u"identity"_s, identity}});
                 if (requester)
-                    onError(error);
+                    onError(*error);
                 return;
             }
+            const PlacedCall &placed = std::get<PlacedCall>(answer);
             requests("create", "ok").inc();
-            const std::optional<CallStatus> status =
-                parseCallStatus(r.body.value("status"_L1).toString());
             ops::logWithFields(lcDial(), QtInfoMsg, u"call placed"_s,
-                               {{u"callSid"_s, sid}, {u"identity"_s, identity}});
-            m_book.addCall(sid, identity, status.value_or(CallStatus::Queued), to);
+                               {{u"callSid"_s, placed.sid}, {u"identity"_s, identity}});
+            m_book.addCall(placed.sid, identity, placed.status, to);
         });
+}
+
+std::variant<CallController::PlacedCall, DialError>
+CallController::readCreateAnswer(const twilio::TwilioResult &answer)
+{
+    if (!answer.ok())
+        return twilioFailure(u"place the call"_s, *answer.error);
+    const QString sid = answer.body.value("sid"_L1).toString();
+    if (!sid.startsWith(u"CA"_s))
+        return DialError{DialError::Reason::Twilio,
+                         u"Twilio accepted the call but its answer named no call"_s};
+    const std::optional<CallStatus> status =
+        parseCallStatus(answer.body.value("status"_L1).toString());
+    return PlacedCall{sid, status.value_or(CallStatus::Queued)};
 }
 
 void CallController::hangUp(const QString &callSid, const QString &identity, QObject *context,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dial/callstatus.h"
 #include "dial/dialprotocol.h"
 
 #include <QObject>
@@ -7,10 +8,12 @@
 #include <QUrl>
 
 #include <functional>
+#include <variant>
 
 namespace flex::twilio {
 class TwilioClient;
-}
+struct TwilioResult;
+} // namespace flex::twilio
 
 namespace flex::dial {
 
@@ -42,6 +45,15 @@ public:
                    ErrorHandler onError);
     void hangUp(const QString &callSid, const QString &identity, QObject *context,
                 ErrorHandler onError);
+
+    // What Twilio's answer to a create means (pure): the call it placed
+    // (a CA… sid; status queued unless the answer names a known one) or why not.
+    struct PlacedCall
+    {
+        QString sid;
+        CallStatus status = CallStatus::Queued;
+    };
+    static std::variant<PlacedCall, DialError> readCreateAnswer(const twilio::TwilioResult &answer);
 
     // The URLs given to Twilio (also what Twilio signs).
     static QString twimlUrl(const QUrl &base, const QString &workerContactUri);

@@ -16,7 +16,7 @@ namespace {
 // The set-up has no history: every resource was made at the same moment.
 const QString kCreated = u"2024-01-01T00:00:00Z"_s;
 
-HttpResponse notFound(const QString &path)
+HttpResponse resourceNotFound(const QString &path)
 {
     return twilioError(404, 20404, u"The requested resource %1 was not found"_s.arg(path));
 }
@@ -93,7 +93,7 @@ HttpResponse SetupApi::handle(const HttpRequest &request, const QString &operati
         return listWorkspaces(request, origin);
     const SetupWorkspace *workspace = m_model->workspace(match.captured(1));
     if (!workspace)
-        return notFound(request.path);
+        return resourceNotFound(request.path);
     if (operation == u"FetchWorkspace"_s)
         return jsonResponse(200, workspaceJson(*workspace, origin));
     if (operation == u"ListWorkflow"_s)
@@ -101,7 +101,8 @@ HttpResponse SetupApi::handle(const HttpRequest &request, const QString &operati
     if (operation == u"ListActivity"_s)
         return listActivities(request, workspace->sid, origin);
     const SetupWorkflow *workflow = m_model->workflow(workspace->sid, match.captured(2));
-    return workflow ? jsonResponse(200, workflowJson(*workflow, origin)) : notFound(request.path);
+    return workflow ? jsonResponse(200, workflowJson(*workflow, origin))
+                    : resourceNotFound(request.path);
 }
 
 HttpResponse SetupApi::listWorkspaces(const HttpRequest &request, const QString &origin) const

@@ -36,12 +36,14 @@ FlexTokenValidator::Result validAnswer(const QJsonObject &body)
     return result;
 }
 
+} // namespace
+
 // The body decides, as in Twilio's own validator: a boolean "valid" is the
 // verdict on the token whatever the status (200, 401 and 403 are all seen).
 // Without one, the error's blame decides: the service's credentials, 429,
 // 5xx and network failures make validation unavailable; any other refusal
 // is a verdict on the token.
-FlexTokenValidator::Result resultFromAnswer(const twilio::TwilioResult &answer)
+FlexTokenValidator::Result FlexTokenValidator::resultFromAnswer(const twilio::TwilioResult &answer)
 {
     FlexTokenValidator::Result result;
     const QJsonObject body = answer.ok() ? answer.body : answer.error->body;
@@ -67,8 +69,6 @@ FlexTokenValidator::Result resultFromAnswer(const twilio::TwilioResult &answer)
     result.reason = error.toString();
     return result;
 }
-
-} // namespace
 
 FlexTokenValidator::FlexTokenValidator(twilio::TwilioClient &iamClient, QObject *parent)
     : QObject(parent)

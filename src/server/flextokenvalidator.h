@@ -15,7 +15,8 @@
 
 namespace flex::twilio {
 class TwilioClient;
-}
+struct TwilioResult;
+} // namespace flex::twilio
 
 namespace flex::server {
 
@@ -53,6 +54,9 @@ public:
     };
 
     FlexTokenValidator(twilio::TwilioClient &iamClient, QObject *parent = nullptr);
+
+    // The verdict of Twilio's answer to a validation request (pure).
+    static Result resultFromAnswer(const twilio::TwilioResult &answer);
 
     void configure(const Settings &settings); // keeps cached answers
     // Tokens that are not JWT-shaped (FlexTokenShape) are refused at once.

@@ -203,29 +203,41 @@ void StatsFanout::deliver(QWebSocket *socket, const Subscriber &subscriber)
     server::sendEncodedText(socket, s.frame, s.utf8);
 }
 
+SubscribeMessage parseSubscribeMessage(const QString &text)
+{
+    SubscribeMessage message;
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &error);
+    const QJsonObject o = doc.object();
+    if (error.error != QJsonParseError::NoError || !doc.isObject() ||
+        o.value(u"method"_s).toString() != u"subscribe"_s)
+        return message;
+    const QJsonArray requested = o.value(u"channels"_s).toArray();
+    bool valid = o.value(u"channels"_s).isArray() && !requested.isEmpty() &&
+                 requested.size() <= kMaxSubscribedChannels;
+    for (const QJsonValue &v : requested) {
+        valid = valid && v.isString() && !v.toString().isEmpty();
+        if (valid && !message.channels.contains(v.toString()))
+            message.channels << v.toString();
+    }
+    message.kind = valid ? SubscribeMessage::Kind::Subscribe : SubscribeMessage::Kind::Invalid;
+    if (!valid)
+        message.channels.clear();
+    message.channels.sort();
+    return message;
+}
+
 void StatsFanout::onText(QWebSocket *socket, const QString &text)
 {
     const auto found = m_subscribers.find(socket);
     if (found == m_subscribers.end())
         return;
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &error);
-    const QJsonObject o = doc.object();
-    if (error.error != QJsonParseError::NoError || !doc.isObject() ||
-        o.value(u"method"_s).toString() != u"subscribe"_s) {
+    const SubscribeMessage message = parseSubscribeMessage(text);
+    if (message.kind == SubscribeMessage::Kind::Echo) {
         socket->sendTextMessage(u"echo: "_s + text);
         return;
     }
-    const QJsonArray requested = o.value(u"channels"_s).toArray();
-    QStringList channels;
-    bool valid = o.value(u"channels"_s).isArray() && !requested.isEmpty() &&
-                 requested.size() <= kMaxSubscribedChannels;
-    for (const QJsonValue &v : requested) {
-        valid = valid && v.isString() && !v.toString().isEmpty();
-        if (valid && !channels.contains(v.toString()))
-            channels << v.toString();
-    }
-    if (!valid) {
+    if (message.kind == SubscribeMessage::Kind::Invalid) {
         const QJsonObject reply{{u"messageType"_s, u"error"_s},
                                 {u"message"_s, u"subscribe needs \"channels\": a non-empty array "
                                                u"of channel names"_s}};
@@ -233,9 +245,8 @@ void StatsFanout::onText(QWebSocket *socket, const QString &text)
             QString::fromUtf8(QJsonDocument(reply).toJson(QJsonDocument::Compact)));
         return;
     }
-    channels.sort();
-    found->second.channels = channels;
-    found->second.key = channels.join(u',');
+    found->second.channels = message.channels;
+    found->second.key = message.channels.join(u',');
     if (m_hasLatest)
         deliver(socket, found->second);
 }

@@ -27,6 +27,17 @@ namespace flex::stats {
 // Client → server: {"method":"subscribe","channels":["all","voice"]}
 // (extension) narrows the channels; any other text is echoed as
 // "echo: <text>", like the reference backend.
+// A subscriber's text message read (pure): a subscribe with its channels
+// (sorted, without duplicates), a subscribe without a valid "channels", or
+// anything else, which is echoed.
+struct SubscribeMessage
+{
+    enum class Kind { Echo, Invalid, Subscribe };
+    Kind kind = Kind::Echo;
+    QStringList channels;
+};
+SubscribeMessage parseSubscribeMessage(const QString &text);
+
 class StatsFanout : public QObject, public server::WebSocketEndpoint
 {
     Q_OBJECT

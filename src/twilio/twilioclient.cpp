@@ -377,25 +377,12 @@ public:
                                                                        : TwilioError::Kind::Network;
             e.message = reply->errorString();
             result.error = e;
-        } else if (status >= 200 && status < 300) {
-            if (!body.trimmed().isEmpty()) {
-                QJsonParseError parseError;
-                const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
-                if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-                    TwilioError e;
-                    e.kind = TwilioError::Kind::BadAnswer;
-                    e.httpStatus = status;
-                    e.code = status;
-                    e.message = QStringLiteral("answer is not a JSON object");
-                    result.error = e;
-                } else {
-                    result.body = doc.object();
-                }
-            }
         } else {
-            result.error = TwilioError::fromHttp(
+            const TwilioResult answer = answerFromHttp(
                 status, body,
                 reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString());
+            result.body = answer.body;
+            result.error = answer.error;
         }
         qCDebug(lcTwilioTraffic).noquote()
             << "answer" << endpoint << status << latency.count() << "ms"
@@ -612,6 +599,61 @@ bool isTwilioHost(const QUrl &url)
 
 } // namespace
 
+TwilioResult answerFromHttp(int httpStatus, const QByteArray &body, const QString &reason)
+{
+    TwilioResult result;
+    result.httpStatus = httpStatus;
+    if (httpStatus < 200 || httpStatus >= 300) {
+        result.error = TwilioError::fromHttp(httpStatus, body, reason);
+        return result;
+    }
+    if (body.trimmed().isEmpty())
+        return result;
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+        TwilioError e;
+        e.kind = TwilioError::Kind::BadAnswer;
+        e.httpStatus = httpStatus;
+        e.code = httpStatus;
+        e.message = QStringLiteral("answer is not a JSON object");
+        result.error = e;
+    } else {
+        result.body = doc.object();
+    }
+    return result;
+}
+
+ListPage readListPage(const QJsonObject &body, const QString &key, const QUrl &firstPage)
+{
+    ListPage page;
+    const QJsonObject meta = body.value(QLatin1String("meta")).toObject();
+    const QString itemsKey = key.isEmpty() ? meta.value(QLatin1String("key")).toString() : key;
+    const QJsonValue array = body.value(itemsKey);
+    if (itemsKey.isEmpty() || !array.isArray()) {
+        page.error = QStringLiteral("list answer has no array \"%1\"").arg(itemsKey);
+        return page;
+    }
+    page.items = array.toArray();
+    // TaskRouter: meta.next_page_url (absolute); API 2010: next_page_uri (relative).
+    QUrl next;
+    const QJsonValue nextUrl = meta.value(QLatin1String("next_page_url"));
+    const QJsonValue nextUri = body.value(QLatin1String("next_page_uri"));
+    if (nextUrl.isString() && !nextUrl.toString().isEmpty())
+        next = QUrl(nextUrl.toString());
+    else if (nextUri.isString() && !nextUri.toString().isEmpty())
+        next = firstPage.resolved(QUrl(nextUri.toString()));
+    if (next.isEmpty())
+        return page;
+    page.next = nextPageThroughBase(next, firstPage);
+    if (!page.next) {
+        // Never send our credentials to a host we were not asked to talk to.
+        page.error = QStringLiteral("next page URL points to another origin");
+        page.items = {};
+    }
+    return page;
+}
+
 std::optional<QUrl> nextPageThroughBase(const QUrl &next, const QUrl &base)
 {
     if (!next.isValid() || next.isRelative())
@@ -646,40 +688,18 @@ void fetchPage(TwilioClient *client, const std::shared_ptr<PageWalk> &walk, cons
             walk->handler({}, result.error);
             return;
         }
-        const QJsonObject meta = result.body.value(QLatin1String("meta")).toObject();
-        QString key = walk->key;
-        if (key.isEmpty())
-            key = meta.value(QLatin1String("key")).toString();
-        const QJsonValue array = result.body.value(key);
-        if (key.isEmpty() || !array.isArray()) {
-            walk->fail(TwilioError::Kind::BadAnswer,
-                       QStringLiteral("list answer has no array \"%1\"").arg(key));
+        const ListPage page = readListPage(result.body, walk->key, walk->first);
+        if (page.error) {
+            walk->fail(TwilioError::Kind::BadAnswer, *page.error);
             return;
         }
-        const QJsonArray page = array.toArray();
-        for (const QJsonValue &item : page)
+        for (const QJsonValue &item : page.items)
             walk->items.append(item);
-
-        // TaskRouter: meta.next_page_url (absolute); API 2010: next_page_uri (relative).
-        QUrl next;
-        const QJsonValue nextUrl = meta.value(QLatin1String("next_page_url"));
-        const QJsonValue nextUri = result.body.value(QLatin1String("next_page_uri"));
-        if (nextUrl.isString() && !nextUrl.toString().isEmpty())
-            next = QUrl(nextUrl.toString());
-        else if (nextUri.isString() && !nextUri.toString().isEmpty())
-            next = walk->first.resolved(QUrl(nextUri.toString()));
-        if (next.isEmpty()) {
+        if (!page.next) {
             walk->handler(walk->items, std::nullopt);
             return;
         }
-        const std::optional<QUrl> through = nextPageThroughBase(next, walk->first);
-        if (!through) {
-            // Never send our credentials to a host we were not asked to talk to.
-            walk->fail(TwilioError::Kind::BadAnswer,
-                       QStringLiteral("next page URL points to another origin"));
-            return;
-        }
-        next = *through;
+        const QUrl next = *page.next;
         if (walk->seen.contains(next)) {
             walk->fail(TwilioError::Kind::BadAnswer, QStringLiteral("pagination loop"));
             return;

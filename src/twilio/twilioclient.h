@@ -65,6 +65,24 @@ struct RetryPolicy
 // Parses a Retry-After header value (delta-seconds or HTTP-date, relative to now).
 std::optional<std::chrono::milliseconds> parseRetryAfter(const QByteArray &value);
 
+// What an HTTP answer of Twilio's means (pure; the client adds the
+// network-level failures): 2xx with a JSON object or an empty body is a
+// success, 2xx with anything else BadAnswer, any other status
+// TwilioError::fromHttp.
+TwilioResult answerFromHttp(int httpStatus, const QByteArray &body, const QString &reason = {});
+
+// One page of a list answer: its items and where the next page is fetched
+// (nextPageThroughBase of meta.next_page_url, or API 2010's next_page_uri
+// resolved against firstPage). error: no array under key (empty key:
+// meta.key), or a next page on a foreign origin; items are then empty.
+struct ListPage
+{
+    QJsonArray items;
+    std::optional<QUrl> next;
+    std::optional<QString> error;
+};
+ListPage readListPage(const QJsonObject &body, const QString &key, const QUrl &firstPage);
+
 // Where to fetch a list's next page: `next` itself when it is on base's
 // origin; on another https *.twilio.com host (regional answers), the same
 // path and query through base's origin; anywhere else nowhere (nullopt).

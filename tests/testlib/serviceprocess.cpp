@@ -14,7 +14,9 @@ ServiceProcess::ServiceProcess()
     : m_process(std::make_unique<QProcess>())
 {
     const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
-    for (const QString &keep : {u"PATH"_s, u"HOME"_s, u"LANG"_s, u"TZ"_s}) {
+    // The sanitizer settings too: a sanitizer build's service reports like the test does.
+    for (const QString &keep : {u"PATH"_s, u"HOME"_s, u"LANG"_s, u"TZ"_s, u"ASAN_OPTIONS"_s,
+                                u"UBSAN_OPTIONS"_s, u"LSAN_OPTIONS"_s}) {
         if (system.contains(keep))
             m_env.insert(keep, system.value(keep));
     }

@@ -765,8 +765,8 @@ void tst_StatsService::reloadChangesChannelsWithoutDroppingSockets()
     };
     QVERIFY(writeEnv("STATS_CHANNELS=all,voice\nSLA_THRESHOLDS=30\n"));
     QVERIFY(env.startService());
+    bool dropped = false; // outlives client, whose destructor still emits disconnected
     WsClient client;
-    bool dropped = false;
     connect(&client.socket(), &QWebSocket::disconnected, this, [&dropped] { dropped = true; });
     QVERIFY(client.open(env.service().wsUrl(u"/websocket/realtimeStats"_s),
                         TestEnvironment::supervisorToken()));
