@@ -8,6 +8,7 @@
 #include "server/flextokenshape.h"
 #include "server/flextokenvalidator.h"
 #include "server/handoffserver.h"
+#include "server/socketlease.h"
 #include "server/websocketendpoint.h"
 #include "server/websocketframes.h"
 #include "server/websocketkeepalive.h"
@@ -191,7 +192,10 @@ void FrontDoor::acceptPending()
         ++m_open;
         // Answers are small and latency matters (webhooks, call updates): no Nagle delay.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+        new SocketLease(socket, [door = QPointer<FrontDoor>(this)] {
+            if (door)
+                --door->m_open;
+        });
         connect(socket, &QTcpSocket::disconnected, socket, [socket] {
             // Sockets upgraded to WebSockets are owned by the QWebSocket.
             if (!qobject_cast<QWebSocket *>(socket->parent()))
@@ -231,8 +235,10 @@ bool FrontDoor::countConnection(QTcpSocket *socket, const QHostAddress &client)
                          "Too many connections from this address.\n", "Retry-After: 1\r\n");
         return false;
     }
-    connect(socket, &QObject::destroyed, this,
-            [this, client] { m_budgets.releaseConnection(client); });
+    new SocketLease(socket, [door = QPointer<FrontDoor>(this), client] {
+        if (door)
+            door->m_budgets.releaseConnection(client);
+    });
     return true;
 }
 
@@ -390,6 +396,9 @@ void FrontDoor::onWebSocketReady()
         }
         handshakes("accepted").inc();
         if (pending.transport) {
+            // The transport lives exactly as long as its WebSocket (Qt 6.4's
+            // QWebSocket does not delete it, and disconnects its signals).
+            pending.transport->setParent(socket);
             setTransport(socket, pending.transport);
             if (auto *guard = pending.transport->findChild<ClientFrameGuard *>())
                 guard->arm();

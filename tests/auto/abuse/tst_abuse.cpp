@@ -147,6 +147,8 @@ private Q_SLOTS:
     void notTokenShapedCostsNothing();
     void connectionFloodPerAddressRefusedAndRecovers();
     void connectionFloodGlobalRefusedAndRecovers();
+    void closedWebSocketsGiveTheirPlaceBack_data();
+    void closedWebSocketsGiveTheirPlaceBack();
     void forwardedForOnlyFromTrustedProxies_data();
     void forwardedForOnlyFromTrustedProxies();
     void badFrames_data();
@@ -334,6 +336,39 @@ void tst_Abuse::connectionFloodGlobalRefusedAndRecovers()
             return again.waitFor("\r\n\r\n", 5000) && statusOf(again.received) == 200;
         }(),
         kWait);
+}
+
+// Caps count open connections, not connections ever made: 30 WebSockets
+// opened and closed one after the other under caps of 10 all open. (Qt 6.4's
+// QWebSocket disconnects its transport's signals when it goes away, which
+// once made every upgraded connection count forever.)
+void tst_Abuse::closedWebSocketsGiveTheirPlaceBack_data()
+{
+    QTest::addColumn<QString>("setting");
+    QTest::addColumn<bool>("abrupt");
+    QTest::newRow("per address, closed cleanly") << u"MAX_CONNECTIONS_PER_ADDRESS"_s << false;
+    QTest::newRow("per address, dropped") << u"MAX_CONNECTIONS_PER_ADDRESS"_s << true;
+    QTest::newRow("global, closed cleanly") << u"MAX_CONNECTIONS"_s << false;
+    QTest::newRow("global, dropped") << u"MAX_CONNECTIONS"_s << true;
+}
+
+void tst_Abuse::closedWebSocketsGiveTheirPlaceBack()
+{
+    QFETCH(QString, setting);
+    QFETCH(bool, abrupt);
+    auto env = start({{setting, u"10"_s}, {u"TRUSTED_PROXIES"_s, u"none"_s}});
+    QVERIFY(env);
+    for (int i = 0; i < 30; ++i) {
+        // The service may still be letting the previous one go: a bounded retry.
+        std::unique_ptr<RawClient> c;
+        QTRY_VERIFY_WITH_TIMEOUT((c = openRaw(*env)) != nullptr, kWait);
+        if (abrupt) {
+            c->socket().abort();
+        } else {
+            c->send(frame(0x8, QByteArray("\x03\xe8", 2)));
+            QVERIFY(c->waitClosed());
+        }
+    }
 }
 
 // The per-address validation budget follows X-Forwarded-For only when the
