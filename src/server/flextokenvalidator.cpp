@@ -54,7 +54,9 @@ FlexTokenValidator::Result FlexTokenValidator::resultFromAnswer(const twilio::Tw
         if (valid.toBool() && answer.ok())
             return validAnswer(body);
         result.outcome = FlexTokenValidator::Outcome::Invalid;
-        result.reason = body.value("message"_L1).toString(u"token not valid"_s);
+        // Twilio's message is shown to the client; a blank one says nothing.
+        const QString message = body.value("message"_L1).toString().trimmed();
+        result.reason = message.isEmpty() ? u"token not valid"_s : message;
         return result;
     }
     if (answer.ok()) {

@@ -4,6 +4,8 @@
 #include "server/clientaddress.h"
 #include "server/clientframeguard.h"
 #include "server/flextokenshape.h"
+#include "server/flextokenvalidator.h"
+#include "twilio/twilioclient.h"
 
 #include <QTest>
 
@@ -23,6 +25,8 @@ private Q_SLOTS:
     void connectionCap();
     void frameScanner_data();
     void frameScanner();
+    void tokenVerdict_data();
+    void tokenVerdict();
 };
 
 void tst_FrontDoorUnit::tokenShape_data()
@@ -203,3 +207,52 @@ void tst_FrontDoorUnit::frameScanner()
 
 QTEST_GUILESS_MAIN(tst_FrontDoorUnit)
 #include "tst_frontdoorunit.moc"
+
+void tst_FrontDoorUnit::tokenVerdict_data()
+{
+    using Outcome = FlexTokenValidator::Outcome;
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<Outcome>("outcome");
+    QTest::addColumn<QString>("reason");
+    QTest::addColumn<bool>("credentialsRejected");
+    const QByteArray valid = R"({"valid":true,"realm_user_id":"alice","identity":"alice",
+        "roles":["agent"],"worker_sid":"WK1"})";
+    QTest::newRow("200 valid") << 200 << valid << Outcome::Valid << QString() << false;
+    QTest::newRow("200 invalid") << 200 << QByteArray(R"({"valid":false,"message":"expired"})")
+                                 << Outcome::Invalid << u"expired"_s << false;
+    QTest::newRow("401 invalid") << 401 << QByteArray(R"({"valid":false})") << Outcome::Invalid
+                                 << u"token not valid"_s << false;
+    // Found by fuzz-tokenanswer: a blank message gave the client a blank reason.
+    QTest::newRow("401 invalid, blank message")
+        << 401 << QByteArray(R"({"valid":false,"message":"  "})") << Outcome::Invalid
+        << u"token not valid"_s << false;
+    QTest::newRow("403 invalid, message not a string")
+        << 403 << QByteArray(R"({"valid":false,"message":7})") << Outcome::Invalid
+        << u"token not valid"_s << false;
+    QTest::newRow("200 without valid")
+        << 200 << QByteArray(R"({"identity":"alice"})") << Outcome::Unavailable
+        << u"token validation answer has no boolean \"valid\""_s << false;
+    QTest::newRow("401 our credentials")
+        << 401 << QByteArray(R"({"code":20003,"message":"Authenticate","status":401})")
+        << Outcome::Unavailable << u"Twilio HTTP error 20003 (HTTP 401): Authenticate"_s << true;
+    QTest::newRow("503") << 503 << QByteArray("busy") << Outcome::Unavailable
+                         << u"Twilio HTTP error (HTTP 503): HTTP 503"_s << false;
+}
+
+void tst_FrontDoorUnit::tokenVerdict()
+{
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(FlexTokenValidator::Outcome, outcome);
+    QFETCH(QString, reason);
+    QFETCH(bool, credentialsRejected);
+    const auto result =
+        FlexTokenValidator::resultFromAnswer(flex::twilio::answerFromHttp(status, body));
+    QCOMPARE(result.outcome, outcome);
+    if (outcome == FlexTokenValidator::Outcome::Valid)
+        QCOMPARE(result.who.identity, u"alice"_s);
+    else
+        QCOMPARE(result.reason, reason);
+    QCOMPARE(result.credentialsRejected, credentialsRejected);
+}
