@@ -26,6 +26,9 @@ const QString kRealtimePrefix = u"realTimeStats_"_s;
 const QString kCumulativePrefix = u"cumulativeStats_"_s;
 constexpr int kMaxSubscribedChannels = 64;
 constexpr std::chrono::seconds kSlowCloseGrace{2};
+// Snapshots in a row a subscriber may miss while its socket is still sending
+// an earlier one (at the 5 s default: 20 s without catching up).
+constexpr int kMaxMissedSnapshots = 4;
 constexpr std::chrono::milliseconds kTrimDelay{500};
 
 QString compact(const QJsonArray &array)
@@ -82,8 +85,9 @@ void StatsFanout::acceptSocket(QWebSocket *socket, const server::FlexIdentity &w
         remove(socket);
         socket->deleteLater();
     });
+    connect(socket, &QWebSocket::bytesWritten, this, [this, socket] { onDrained(socket); });
     if (m_hasLatest)
-        deliver(socket, m_subscribers.at(socket));
+        deliver(socket, m_subscribers.at(socket), Occasion::Asked);
 }
 
 void StatsFanout::remove(QWebSocket *socket)
@@ -146,7 +150,7 @@ void StatsFanout::runBatch()
             continue;
         const auto found = m_subscribers.find(socket);
         if (found != m_subscribers.end())
-            deliver(socket, found->second);
+            deliver(socket, found->second, Occasion::Published);
     }
     if (m_roundPos < m_round.size()) {
         scheduleRound();
@@ -184,23 +188,44 @@ const StatsFanout::Serialised &StatsFanout::serialised(const Subscriber &subscri
     return *it;
 }
 
-void StatsFanout::deliver(QWebSocket *socket, const Subscriber &subscriber)
+void StatsFanout::deliver(QWebSocket *socket, Subscriber &subscriber, Occasion occasion)
 {
-    const Serialised &s = serialised(subscriber);
-    // Unsent bytes beyond the bound: this client does not keep up.
-    const qint64 bound = qint64(m_maxBufferedSnapshots) * std::max<qint64>(s.bytes, 1);
-    if (socket->bytesToWrite() + s.bytes > bound) {
-        qCInfo(lcStats).noquote() << "closing a stats subscriber that does not keep up:"
-                                  << socket->bytesToWrite() << "bytes unsent";
-        remove(socket);
-        slowClosed().inc();
-        socket->close(QWebSocketProtocol::CloseCodePolicyViolated, u"too slow"_s);
-        // The close frame waits behind the unsent data; do not wait for ever.
-        QTimer::singleShot(kSlowCloseGrace, socket, [socket] { socket->abort(); });
-        Q_EMIT subscriberDroppedAsSlow();
+    if (socket->bytesToWrite() > 0) {
+        // Still sending something earlier: the newest goes out once it is drained.
+        subscriber.owed = true;
+        if (occasion == Occasion::Published && ++subscriber.missed > kMaxMissedSnapshots)
+            closeAsSlow(socket);
         return;
     }
+    subscriber.owed = false;
+    const Serialised &s = serialised(subscriber);
     server::sendEncodedText(socket, s.frame, s.utf8);
+}
+
+void StatsFanout::onDrained(QWebSocket *socket)
+{
+    if (socket->bytesToWrite() > 0)
+        return;
+    const auto found = m_subscribers.find(socket);
+    if (found == m_subscribers.end())
+        return;
+    Subscriber &subscriber = found->second;
+    subscriber.missed = 0;
+    if (subscriber.owed && m_hasLatest)
+        deliver(socket, subscriber, Occasion::Drained);
+}
+
+void StatsFanout::closeAsSlow(QWebSocket *socket)
+{
+    qCInfo(lcStats).noquote() << "closing a stats subscriber that does not keep up:"
+                              << socket->bytesToWrite() << "bytes unsent after"
+                              << kMaxMissedSnapshots << "snapshots";
+    remove(socket);
+    slowClosed().inc();
+    socket->close(QWebSocketProtocol::CloseCodePolicyViolated, u"too slow"_s);
+    // The close frame waits behind the unsent data; do not wait for ever.
+    QTimer::singleShot(kSlowCloseGrace, socket, [socket] { socket->abort(); });
+    Q_EMIT subscriberDroppedAsSlow();
 }
 
 SubscribeMessage parseSubscribeMessage(const QString &text)
@@ -248,7 +273,7 @@ void StatsFanout::onText(QWebSocket *socket, const QString &text)
     found->second.channels = message.channels;
     found->second.key = message.channels.join(u',');
     if (m_hasLatest)
-        deliver(socket, found->second);
+        deliver(socket, found->second, Occasion::Asked);
 }
 
 void StatsFanout::closeAll(QWebSocketProtocol::CloseCode code)

@@ -21,8 +21,12 @@ namespace flex::stats {
 // goes to every subscriber of it: the whole array on connect and after every
 // change. Delivery walks the subscribers in batches, one batch per event-loop
 // turn, so sockets flush while the rest are served and a new snapshot
-// replaces an unfinished round. A subscriber whose unsent bytes would exceed
-// maxBufferedSnapshots snapshots is closed (1008) instead of buffered.
+// replaces an unfinished round. A subscriber still sending an earlier
+// snapshot is not given a second one to buffer: it is owed the newest, sent
+// as soon as its socket has written everything (a slow reader skips
+// intermediate snapshots, never sees a stale one, and costs at most one
+// snapshot of memory). One that has not caught up through kMaxMissedSnapshots
+// snapshots in a row is closed (1008, "too slow").
 //
 // Client → server: {"method":"subscribe","channels":["all","voice"]}
 // (extension) narrows the channels; any other text is echoed as
@@ -50,7 +54,6 @@ public:
     // A new snapshot (from the bus). Identical snapshots are not re-sent.
     void publish(const QJsonArray &queues);
 
-    void setMaxBufferedSnapshots(int snapshots) { m_maxBufferedSnapshots = std::max(1, snapshots); }
     void setBatchSize(int sockets) { m_batchSize = std::max(1, sockets); }
     int subscriberCount() const { return int(m_subscribers.size()); }
     qint64 lastSnapshotBytes() const { return m_fullBytes; }
@@ -68,6 +71,8 @@ private:
     {
         QStringList channels; // empty: everything (the plugin)
         QString key;          // channels joined: one serialisation per distinct key
+        bool owed = false;    // the newest snapshot waits for the socket to drain
+        int missed = 0;       // snapshots published since it last drained
     };
     struct Serialised
     {
@@ -77,7 +82,10 @@ private:
     };
 
     const Serialised &serialised(const Subscriber &subscriber);
-    void deliver(QWebSocket *socket, const Subscriber &subscriber);
+    enum class Occasion { Asked, Published, Drained };
+    void deliver(QWebSocket *socket, Subscriber &subscriber, Occasion occasion);
+    void onDrained(QWebSocket *socket);
+    void closeAsSlow(QWebSocket *socket);
     void onText(QWebSocket *socket, const QString &text);
     void remove(QWebSocket *socket);
     void scheduleRound();
@@ -94,7 +102,6 @@ private:
     size_t m_roundPos = 0;
     bool m_batchScheduled = false;
     bool m_trimScheduled = false;
-    int m_maxBufferedSnapshots = 4;
     int m_batchSize = 1024;
 };
 

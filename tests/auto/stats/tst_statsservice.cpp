@@ -259,8 +259,54 @@ public:
             timeoutMs);
     }
 
+    // Reads (and keeps) everything from now on: the server's frames, counted.
+    void startReading()
+    {
+        m_socket.setReadBufferSize(0);
+        QObject::connect(&m_socket, &QTcpSocket::readyRead, &m_socket, [this] {
+            m_pending += m_socket.readAll();
+            takeFrames();
+        });
+        m_pending += m_socket.readAll();
+        takeFrames();
+    }
+    bool connected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+    const QList<QByteArray> &textFrames() const { return m_frames; }
+
 private:
+    // Complete unmasked server frames off the front of m_pending.
+    void takeFrames()
+    {
+        for (;;) {
+            if (m_pending.size() < 2)
+                return;
+            const auto *b = reinterpret_cast<const uchar *>(m_pending.constData());
+            qsizetype header = 2;
+            quint64 length = b[1] & 0x7f;
+            if (length == 126) {
+                header = 4;
+                if (m_pending.size() < header)
+                    return;
+                length = quint64(b[2]) << 8 | b[3];
+            } else if (length == 127) {
+                header = 10;
+                if (m_pending.size() < header)
+                    return;
+                length = 0;
+                for (int i = 2; i < 10; ++i)
+                    length = length << 8 | b[i];
+            }
+            if (quint64(m_pending.size() - header) < length)
+                return;
+            if ((b[0] & 0x0f) == 0x1)
+                m_frames.append(m_pending.mid(header, qsizetype(length)));
+            m_pending.remove(0, header + qsizetype(length));
+        }
+    }
+
     QTcpSocket m_socket;
+    QByteArray m_pending;
+    QList<QByteArray> m_frames;
 };
 
 } // namespace
@@ -283,6 +329,7 @@ private Q_SLOTS:
     void failuresKeepLastGoodAndRecover();
     void requestsPerCycleAt100Queues();
     void slowConsumerDroppedOthersKeepReceiving();
+    void slowReaderSkipsToTheNewest();
     void subscribeEchoAndLateJoiner();
     void reloadChangesChannelsWithoutDroppingSockets();
 };
@@ -707,6 +754,39 @@ void tst_StatsService::slowConsumerDroppedOthersKeepReceiving()
     const int received = int(good.messages().size());
     QVERIFY(good.waitForCount(received + 2, kWait) >= received + 2);
     QVERIFY(isQueueArray(good.json(received + 1), 100));
+}
+
+void tst_StatsService::slowReaderSkipsToTheNewest()
+{
+    emulator::EmulatorConfig config = TestEnvironment::fastConfig(); // numbers move
+    config.queueCount = 100;
+    config.warmup = std::chrono::minutes(2);
+    TestEnvironment env(config);
+    env.setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
+    QVERIFY(env.startService());
+    WsClient good;
+    QVERIFY(good.open(env.service().wsUrl(u"/websocket/realtimeStats"_s),
+                      TestEnvironment::supervisorToken()));
+    QVERIFY(good.waitFor([](const QJsonDocument &d) { return isQueueArray(d, 100); }, kWait) >= 0);
+    SlowConsumer slow;
+    QVERIFY(slow.open(env.servicePort(), TestEnvironment::supervisorToken()));
+    const int before = int(good.messages().size());
+    // Three snapshots go by while the slow one reads nothing (it may miss four).
+    QVERIFY(good.waitForCount(before + 3, kWait) >= before + 3);
+    slow.startReading();
+    const int resumed = int(good.messages().size());
+    QVERIFY(good.waitForCount(resumed + 2, kWait) >= resumed + 2);
+    QTRY_VERIFY_WITH_TIMEOUT(slow.textFrames().size() >= 3, kWait);
+
+    QVERIFY(slow.connected());
+    QVERIFY(!env.service().output().contains("does not keep up"));
+    // It got the snapshot of its connect and then the newest ones, not every
+    // one that went by while it was stuck: fewer than the good subscriber.
+    const int goodSince = int(good.messages().size()) - before;
+    QVERIFY2(slow.textFrames().size() < goodSince,
+             qPrintable(u"slow %1, good %2"_s.arg(slow.textFrames().size()).arg(goodSince)));
+    for (const QByteArray &frame : slow.textFrames())
+        QVERIFY(isQueueArray(QJsonDocument::fromJson(frame), 100));
 }
 
 void tst_StatsService::subscribeEchoAndLateJoiner()
