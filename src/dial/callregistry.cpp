@@ -12,12 +12,6 @@ namespace flex::dial {
 using namespace Qt::StringLiterals;
 using std::chrono::milliseconds;
 
-namespace {
-
-constexpr int MaxHeldPerCall = 16;
-
-} // namespace
-
 CallRegistry::CallRegistry(QObject *parent)
     : QObject(parent)
     , m_clock([] { return QDateTime::currentMSecsSinceEpoch(); })

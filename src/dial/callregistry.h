@@ -31,6 +31,9 @@ public:
         std::chrono::milliseconds holdTime{};
         int maxHeld{}; // callbacks held for unknown calls, all calls together
     };
+    // Callbacks held for one unknown call at most (a flood for one sid cannot
+    // take the whole holding area).
+    static constexpr int MaxHeldPerCall = 16;
     using Outcome = CallbackOutcome;           // Dropped: the holding area is full
     using WallClock = std::function<qint64()>; // ms since epoch
 

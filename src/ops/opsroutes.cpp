@@ -2,6 +2,7 @@
 
 #include "ops/logcategories.h"
 #include "ops/metrics.h"
+#include "ops/secretcompare.h"
 
 #include <QHttpServer>
 #include <QHttpServerRequest>
@@ -17,19 +18,6 @@ namespace flex::ops {
 using namespace Qt::StringLiterals;
 
 namespace {
-
-// Compares in time independent of where the inputs differ.
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    unsigned char diff = a.size() == b.size() ? 0 : 1;
-    const qsizetype n = std::max(a.size(), b.size());
-    for (qsizetype i = 0; i < n; ++i) {
-        const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-        const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-        diff |= x ^ y;
-    }
-    return diff == 0;
-}
 
 QByteArray json(const QJsonObject &object)
 {

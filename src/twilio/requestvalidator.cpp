@@ -1,5 +1,7 @@
 #include "twilio/requestvalidator.h"
 
+#include "ops/secretcompare.h"
+
 #include <QCryptographicHash>
 #include <QMessageAuthenticationCode>
 #include <QUrl>
@@ -11,17 +13,6 @@
 namespace flex::twilio {
 
 namespace {
-
-// Length is not secret (a signature is always 28 characters); content is.
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
-}
 
 struct Authority
 {
@@ -123,9 +114,11 @@ bool RequestValidator::validate(const QString &url, const SignatureParams &param
         return false;
     // The second form is computed only when the first does not match: which
     // form matched is no secret, and each comparison is constant-time.
-    if (constantTimeEquals(computeSignature(m_authToken, urlWithoutPort(url), params), signature))
+    if (ops::constantTimeEquals(computeSignature(m_authToken, urlWithoutPort(url), params),
+                                signature))
         return true;
-    return constantTimeEquals(computeSignature(m_authToken, urlWithPort(url), params), signature);
+    return ops::constantTimeEquals(computeSignature(m_authToken, urlWithPort(url), params),
+                                   signature);
 }
 
 bool RequestValidator::validateBody(const QString &url, const QByteArray &body,
@@ -136,7 +129,7 @@ bool RequestValidator::validateBody(const QString &url, const QByteArray &body,
         query.queryItemValue(QStringLiteral("bodySHA256"), QUrl::FullyDecoded).toLatin1();
     if (expectedHash.isEmpty())
         return false;
-    const bool hashOk = constantTimeEquals(bodySha256(body), expectedHash.toLower());
+    const bool hashOk = ops::constantTimeEquals(bodySha256(body), expectedHash.toLower());
     const bool signatureOk = validate(url, {}, signature);
     return hashOk && signatureOk;
 }
