@@ -87,7 +87,9 @@ private:
         // All clients share 127.0.0.1, and token churn is the point.
         options.env = {{u"DIAL_MAX_CALLS_PER_MINUTE"_s, u"0"_s},
                        {u"MAX_CONNECTIONS_PER_ADDRESS"_s, u"5000"_s},
-                       {u"AUTH_RATE_PER_ADDRESS"_s, u"10000"_s}};
+                       {u"AUTH_RATE_PER_ADDRESS"_s, u"10000"_s},
+                       // What each agent was sent: printed for a lost call.
+                       {u"QT_LOGGING_RULES"_s, u"flex.dial*.debug=true"_s}};
         return options;
     }
 

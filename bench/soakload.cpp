@@ -252,9 +252,24 @@ void DialLoad::checkStuck()
             agent->callClock.elapsed() > std::chrono::milliseconds(CallDeadline).count()) {
             m_errors.add("call lost", u"%1 to %2 (%3) without a final status after 60 s"_s.arg(
                                           agentIdentity(agent->index), agent->to, agent->callSid));
+            printServiceLines(agent->callSid.isEmpty() ? agentIdentity(agent->index)
+                                                       : agent->callSid);
             callEnded(*agent);
         }
     }
+}
+
+void DialLoad::printServiceLines(const QString &needle) const
+{
+    // What the service said about it: the last few lines that name it.
+    const QList<QByteArray> lines = m_rig.serviceOutput().split('\n');
+    QList<QByteArray> matching;
+    for (const QByteArray &line : lines) {
+        if (line.contains(needle.toUtf8()))
+            matching.append(line);
+    }
+    for (qsizetype i = std::max<qsizetype>(0, matching.size() - 8); i < matching.size(); ++i)
+        std::printf("    service: %s\n", matching.at(i).left(300).constData());
 }
 
 // ---------------------------------------------------------------- stats

@@ -57,6 +57,7 @@ private:
     void callEnded(Agent &agent);
     void rotateToken();
     void checkStuck();
+    void printServiceLines(const QString &needle) const;
 
     ServiceRig &m_rig;
     QNetworkAccessManager &m_nam;

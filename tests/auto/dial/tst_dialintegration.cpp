@@ -102,6 +102,8 @@ private Q_SLOTS:
     void outcomes();
     void hangUpWhileRinging();
     void hangUpInProgress();
+    void rateLimitedByTwilio_data();
+    void rateLimitedByTwilio();
     void socketErrors_data();
     void socketErrors();
     void twilioErrorReachesTheAgent();
@@ -318,6 +320,49 @@ void tst_DialIntegration::hangUpInProgress()
                        Timeout) >= 0,
         qPrintable(alice->dump()));
     QCOMPARE(hangUpStatusSent(m_env->emulator(), sid), u"completed"_s);
+}
+
+void tst_DialIntegration::rateLimitedByTwilio_data()
+{
+    // Twilio's 429 means "not processed": the service retries and the agent
+    // sees the call through to its end, as if nothing happened.
+    QTest::addColumn<QString>("operation");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<QString>("to");
+    QTest::addColumn<QStringList>("expected");
+    QTest::newRow("create, twice")
+        << u"CreateCall"_s << 2 << Answers
+        << QStringList{u"queued"_s, u"ringing"_s, u"in-progress"_s, u"completed"_s};
+    QTest::newRow("hang up while ringing") << u"UpdateCall"_s << 1 << RingsForever
+                                           << QStringList{u"queued"_s, u"ringing"_s, u"canceled"_s};
+}
+
+void tst_DialIntegration::rateLimitedByTwilio()
+{
+    QFETCH(QString, operation);
+    QFETCH(int, count);
+    QFETCH(QString, to);
+    QFETCH(QStringList, expected);
+    auto alice = open(*m_env, TestEnvironment::agentToken());
+    QVERIFY(alice);
+    const int before = m_env->emulator().counters(operation).requests;
+    m_env->emulator().injectFault(operation, flex::emulator::TwilioEmulator::FaultKind::TooMany429,
+                                  count, 1);
+    const QString sid = place(*alice, to);
+    QVERIFY2(!sid.isEmpty(), qPrintable(alice->dump()));
+    if (to == RingsForever) {
+        QVERIFY(
+            alice->waitFor([&](const QJsonDocument &d) { return isUpdate(d, sid, u"ringing"_s); },
+                           Timeout) >= 0);
+        alice->sendJson({{"method"_L1, u"hangup"_s}, {"callSid"_L1, sid}});
+    }
+    QVERIFY2(
+        alice->waitFor([&](const QJsonDocument &d) { return isUpdate(d, sid, expected.last()); },
+                       Timeout) >= 0,
+        qPrintable(alice->dump()));
+    QCOMPARE(statuses(*alice, sid), expected);
+    // Each refused attempt was retried once more.
+    QCOMPARE(m_env->emulator().counters(operation).requests - before, count + 1);
 }
 
 void tst_DialIntegration::socketErrors_data()
