@@ -1,7 +1,7 @@
 #include "server/connectionguards.h"
 
 #include "ops/logcategories.h"
-#include "server/frontdoor.h"
+#include "server/qt64workarounds.h"
 
 #include <QTcpSocket>
 
@@ -38,6 +38,19 @@ bool wantsClose(const QByteArray &start)
 }
 
 } // namespace
+
+void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
+                      const QByteArray &body, const QByteArray &extraHeaders)
+{
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    QByteArray text = body.isEmpty() ? reason + '\n' : body;
+    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
+                  "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                  QByteArray::number(text.size()) + "\r\n" + extraHeaders +
+                  "Connection: close\r\n\r\n" + text);
+    socket->disconnectFromHost();
+}
 
 HeadReader::HeadReader(QTcpSocket *socket, int maxHeadBytes, std::chrono::milliseconds timeout)
     : QObject(socket)
@@ -107,20 +120,11 @@ bool HttpConnectionGuard::atRequestStart()
 {
     // Only the first request of a connection passes the front door's head
     // reader; later ones on a keep-alive connection are looked at here.
-    static const QByteArray upgradePrefix = "GET /websocket/";
     const QByteArray start =
         m_socket->peek(qMin<qint64>(m_socket->bytesAvailable(), m_maxHeadBytes));
-    if (start.startsWith(upgradePrefix)) {
-        // Detach QHttpServer (its readyRead slot is skipped for this very
-        // emission too) and its delete-on-disconnect; the request object it
-        // keeps is freed with the socket.
-        disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
-        disconnect(m_socket, &QTcpSocket::disconnected, m_socket, nullptr);
+    if (qt64::startsWebSocketUpgrade(start)) {
         QTcpSocket *socket = m_socket;
-        connect(socket, &QTcpSocket::disconnected, socket, [socket] {
-            if (!socket->parent() || !socket->parent()->inherits("QWebSocket"))
-                socket->deleteLater();
-        });
+        qt64::takeBackFromHttpServer(socket);
         disconnect(socket, nullptr, this, nullptr);
         Q_EMIT upgradeRequested(socket);
         deleteLater();

@@ -2,12 +2,13 @@
 // is behind a proxy, the per-address budgets, the client frame scanner.
 #include "server/addressbudgets.h"
 #include "server/clientaddress.h"
-#include "server/clientframeguard.h"
 #include "server/flextokenshape.h"
+#include "server/qt64workarounds.h"
 
 #include <QTest>
 
 using namespace flex::server;
+using namespace flex::server::qt64;
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 

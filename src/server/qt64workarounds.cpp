@@ -1,11 +1,127 @@
-#include "server/clientframeguard.h"
+#include "server/qt64workarounds.h"
 
 #include "ops/logcategories.h"
 #include "ops/metrics.h"
 
-#include <QTcpSocket>
+#include <QMetaObject>
+#include <QWebSocketServer>
 
-namespace flex::server {
+namespace flex::server::qt64 {
+
+void deleteWhenDisconnected(QTcpSocket *socket)
+{
+    QObject::disconnect(socket, &QTcpSocket::disconnected, socket, nullptr);
+    QObject::connect(socket, &QTcpSocket::disconnected, socket, [socket] {
+        if (!socket->parent() || !socket->parent()->inherits("QWebSocket"))
+            socket->deleteLater();
+    });
+}
+
+// --- 2. HandoffServer
+
+HandoffServer::HandoffServer(QObject *parent)
+    : QTcpServer(parent)
+{
+    listen(QHostAddress::LocalHost, 0);
+    pauseAccepting();
+}
+
+void HandoffServer::handOver(QTcpSocket *socket)
+{
+    m_queue.emplace_back(socket);
+    // pendingConnectionAvailable is a private signal in Qt 6.4 and
+    // addPendingConnection() does not emit it; invoking it by name is the
+    // only way to wake QHttpServer.
+    QMetaObject::invokeMethod(this, "pendingConnectionAvailable", Qt::DirectConnection);
+    // Bytes already buffered produce no new readyRead on their own.
+    if (socket && socket->bytesAvailable() > 0)
+        Q_EMIT socket->readyRead();
+}
+
+bool HandoffServer::hasPendingConnections() const
+{
+    return !m_queue.empty();
+}
+
+QTcpSocket *HandoffServer::nextPendingConnection()
+{
+    while (!m_queue.empty()) {
+        QPointer<QTcpSocket> socket = m_queue.front();
+        m_queue.pop_front();
+        if (socket)
+            return socket;
+    }
+    return nullptr;
+}
+
+// --- 3. Upgrade sniffing
+
+bool startsWebSocketUpgrade(QByteArrayView requestStart)
+{
+    return requestStart.startsWith(QByteArrayView("GET /websocket/"));
+}
+
+void takeBackFromHttpServer(QTcpSocket *socket)
+{
+    QObject::disconnect(socket, &QTcpSocket::readyRead, nullptr, nullptr);
+    deleteWhenDisconnected(socket);
+}
+
+// --- 4. SubprotocolEcho
+
+SubprotocolEcho::SubprotocolEcho(QWebSocketServer &server)
+    : m_server(server)
+{}
+
+void SubprotocolEcho::offer(const QString &token)
+{
+    if (!token.isEmpty() && m_offered[token]++ == 0)
+        m_server.setSupportedSubprotocols(m_offered.keys());
+}
+
+void SubprotocolEcho::release(const QString &token)
+{
+    if (token.isEmpty())
+        return;
+    const auto it = m_offered.find(token);
+    if (it == m_offered.end())
+        return;
+    if (--it.value() <= 0) {
+        m_offered.erase(it);
+        m_server.setSupportedSubprotocols(m_offered.keys());
+    }
+}
+
+// --- 5. UpgradePairing
+
+PeerEndpoint PeerEndpoint::of(const QAbstractSocket &socket)
+{
+    return {socket.peerAddress(), socket.peerPort()};
+}
+
+size_t qHash(const PeerEndpoint &peer, size_t seed)
+{
+    return qHashMulti(seed, peer.address, peer.port);
+}
+
+void UpgradePairing::expect(const PeerEndpoint &peer, QTcpSocket *transport)
+{
+    m_upgrading.insert(peer, transport);
+}
+
+QTcpSocket *UpgradePairing::take(const PeerEndpoint &peer)
+{
+    return m_upgrading.take(peer);
+}
+
+void UpgradePairing::forget(const PeerEndpoint &peer, const QObject *transport)
+{
+    const auto it = m_upgrading.constFind(peer);
+    if (it != m_upgrading.cend() && it.value() == transport)
+        m_upgrading.erase(it);
+}
+
+// --- 6. Unmasked client frames
 
 bool ClientFrameScanner::feed(QByteArrayView bytes)
 {
@@ -114,4 +230,4 @@ QByteArray ClientFrameGuard::closeFrame(quint16 code, const QByteArray &reason)
     return QByteArray(1, char(0x88)) + char(payload.size()) + payload;
 }
 
-} // namespace flex::server
+} // namespace flex::server::qt64
