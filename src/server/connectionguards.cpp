@@ -7,38 +7,6 @@
 
 namespace flex::server {
 
-namespace {
-
-// Whether the request starting `start` asks for the connection to close
-// (Connection: close, or HTTP/1.0 without keep-alive). A cheap scan: this
-// runs for every request on a keep-alive connection.
-bool wantsClose(const QByteArray &start)
-{
-    const qsizetype headEnd = start.indexOf("\r\n\r\n");
-    const QByteArrayView head(start.constData(), headEnd < 0 ? start.size() : headEnd);
-    const qsizetype lineEnd = head.indexOf('\n');
-    const bool http10 = lineEnd > 0 && head.first(lineEnd).trimmed().endsWith("HTTP/1.0");
-    QByteArray connection;
-    for (qsizetype at = head.indexOf('\n'); at >= 0 && at + 1 < head.size();
-         at = head.indexOf('\n', at + 1)) {
-        const QByteArrayView line = head.sliced(at + 1);
-        if (line.size() > 11 && qstrnicmp(line.data(), "connection:", 11) == 0) {
-            const qsizetype end = line.indexOf('\r');
-            connection = line.first(end < 0 ? line.size() : end)
-                             .sliced(11)
-                             .trimmed()
-                             .toByteArray()
-                             .toLower();
-            break;
-        }
-    }
-    if (connection.contains("close"))
-        return true;
-    return http10 && !connection.contains("keep-alive");
-}
-
-} // namespace
-
 void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
                       const QByteArray &body, const QByteArray &extraHeaders)
 {
@@ -130,7 +98,7 @@ bool HttpConnectionGuard::atRequestStart()
         deleteLater();
         return false;
     }
-    m_closeAfterAnswer = wantsClose(start);
+    m_closeAfterAnswer = qt64::asksToClose(start);
     return true;
 }
 
@@ -157,7 +125,7 @@ void HttpConnectionGuard::onAnswered()
     m_unanswered = 0;
     m_requestTimer.stop();
     m_idleTimer.start();
-    // QHttpServer 6.4 keeps every connection open; honour the client's wish.
+    // QHttpServer keeps every connection open (qt64 §7).
     if (m_closeAfterAnswer)
         m_socket->disconnectFromHost();
 }

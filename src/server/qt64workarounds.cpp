@@ -230,4 +230,31 @@ QByteArray ClientFrameGuard::closeFrame(quint16 code, const QByteArray &reason)
     return QByteArray(1, char(0x88)) + char(payload.size()) + payload;
 }
 
+// --- 7. Connection: close
+
+bool asksToClose(QByteArrayView start)
+{
+    const qsizetype headEnd = start.indexOf("\r\n\r\n");
+    const QByteArrayView head = start.first(headEnd < 0 ? start.size() : headEnd);
+    const qsizetype lineEnd = head.indexOf('\n');
+    const bool http10 = lineEnd > 0 && head.first(lineEnd).trimmed().endsWith("HTTP/1.0");
+    QByteArray connection;
+    for (qsizetype at = head.indexOf('\n'); at >= 0 && at + 1 < head.size();
+         at = head.indexOf('\n', at + 1)) {
+        const QByteArrayView line = head.sliced(at + 1);
+        if (line.size() > 11 && qstrnicmp(line.data(), "connection:", 11) == 0) {
+            const qsizetype end = line.indexOf('\r');
+            connection = line.first(end < 0 ? line.size() : end)
+                             .sliced(11)
+                             .trimmed()
+                             .toByteArray()
+                             .toLower();
+            break;
+        }
+    }
+    if (connection.contains("close"))
+        return true;
+    return http10 && !connection.contains("keep-alive");
+}
+
 } // namespace flex::server::qt64

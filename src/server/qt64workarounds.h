@@ -7,6 +7,8 @@
 // none of these limits is lifted in a Qt released by then, so each says
 // "no Qt up to 6.8" and names the change that would lift it. Remove a
 // workaround only after reading the sources of the Qt you move to.
+// (websocketframes.h, which encodes a fan-out frame once instead of letting
+// each QWebSocket copy it, avoids a cost, not a limit: it stays useful.)
 
 #include <QByteArrayView>
 #include <QHash>
@@ -194,5 +196,14 @@ private:
     qint64 m_leftByWebSocket = 0; // bytes QWebSocket left unread (partial frames)
     bool m_armed = false;
 };
+
+// 7. QHttpServer keeps every connection open after its answer, even when
+// the client asked for Connection: close or spoke HTTP/1.0 without
+// keep-alive (6.8.0's HTTP/1 handler still never closes after an answer), so
+// HttpConnectionGuard closes it once the answer is written. Unnecessary
+// once QHttpServer honours Connection: close.
+// Whether the request starting `start` asks for that. A cheap scan: it runs
+// for every request on a keep-alive connection.
+bool asksToClose(QByteArrayView start);
 
 } // namespace flex::server::qt64
