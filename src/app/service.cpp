@@ -133,19 +133,10 @@ Service::Service(const config::Config &config, QObject *parent)
     , m_setupCheck(new check::SetupSelfCheck(this))
 {
     for (twilio::TwilioClient *client : {m_rest, m_iam}) {
-        // Token validation answers 401/403 for a stranger's token: those are
-        // verdicts, not faults (the validator watches our own credentials).
         const bool iam = client == m_iam;
         connect(client, &twilio::TwilioClient::requestFinished, this,
                 [this, iam](const QString &, int status, std::chrono::milliseconds) {
-                    const bool verdict = iam && (status == 401 || status == 403);
-                    if (verdict ||
-                        (status >= 200 && status < 500 && status != 401 && status != 429)) {
-                        m_lastTwilioSuccessMs = QDateTime::currentMSecsSinceEpoch();
-                        m_lastTwilioError.clear();
-                    } else {
-                        m_lastTwilioError = status == 0 ? u"no answer"_s : u"HTTP %1"_s.arg(status);
-                    }
+                    noteTwilioContact(iam, status);
                 });
     }
 
@@ -179,6 +170,31 @@ Service::Service(const config::Config &config, QObject *parent)
 }
 
 Service::~Service() = default;
+
+// Whose fault a failure is, is decided once, by twilio::TwilioError::blame().
+// A refused request (404, 400 ...) still means Twilio answered. Token
+// validation refuses a stranger's token with 401: a verdict, not a fault
+// (the validator watches our own IAM credentials: the readiness check above).
+void Service::noteTwilioContact(bool iam, int status)
+{
+    if (status >= 200 && status < 400) {
+        m_lastTwilioSuccessMs = QDateTime::currentMSecsSinceEpoch();
+        m_lastTwilioError.clear();
+        return;
+    }
+    twilio::TwilioError error;
+    error.kind = status == 0 ? twilio::TwilioError::Kind::Network : twilio::TwilioError::Kind::Http;
+    error.httpStatus = status;
+    error.code = status;
+    const twilio::TwilioError::Blame blame = error.blame();
+    if (blame == twilio::TwilioError::Blame::Request ||
+        (iam && blame == twilio::TwilioError::Blame::Credentials)) {
+        m_lastTwilioSuccessMs = QDateTime::currentMSecsSinceEpoch();
+        m_lastTwilioError.clear();
+        return;
+    }
+    m_lastTwilioError = status == 0 ? u"no answer"_s : u"HTTP %1"_s.arg(status);
+}
 
 void Service::applyRuntimeSettings()
 {

@@ -61,6 +61,7 @@ private:
     void applyRuntimeSettings();
     void resolveWebhookPort(config::Config &config) const;
     void scheduleSetupCheck();
+    void noteTwilioContact(bool iam, int status);
 
     config::Config m_config;
     std::unique_ptr<QHttpServer> m_http;

@@ -116,8 +116,7 @@ QString randomNonce()
 
 bool credentialsRejected(const twilio::TwilioError &error)
 {
-    return error.kind == twilio::TwilioError::Kind::Http &&
-           (error.httpStatus == 401 || error.code == 20003);
+    return error.blame() == twilio::TwilioError::Blame::Credentials;
 }
 
 } // namespace flex::check

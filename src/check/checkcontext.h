@@ -64,7 +64,7 @@ private:
 // A fresh random URL-safe string (nonces, made-up tokens).
 QString randomNonce();
 
-// True when Twilio refused the credentials themselves (HTTP 401, code 20003).
+// True when Twilio refused the credentials themselves (TwilioError::Blame::Credentials).
 bool credentialsRejected(const twilio::TwilioError &error);
 
 } // namespace flex::check

@@ -1,43 +1,24 @@
 #include "server/connectionguards.h"
 
 #include "ops/logcategories.h"
-#include "server/frontdoor.h"
+#include "server/qt64workarounds.h"
 
 #include <QTcpSocket>
 
 namespace flex::server {
 
-namespace {
-
-// Whether the request starting `start` asks for the connection to close
-// (Connection: close, or HTTP/1.0 without keep-alive). A cheap scan: this
-// runs for every request on a keep-alive connection.
-bool wantsClose(const QByteArray &start)
+void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
+                      const QByteArray &body, const QByteArray &extraHeaders)
 {
-    const qsizetype headEnd = start.indexOf("\r\n\r\n");
-    const QByteArrayView head(start.constData(), headEnd < 0 ? start.size() : headEnd);
-    const qsizetype lineEnd = head.indexOf('\n');
-    const bool http10 = lineEnd > 0 && head.first(lineEnd).trimmed().endsWith("HTTP/1.0");
-    QByteArray connection;
-    for (qsizetype at = head.indexOf('\n'); at >= 0 && at + 1 < head.size();
-         at = head.indexOf('\n', at + 1)) {
-        const QByteArrayView line = head.sliced(at + 1);
-        if (line.size() > 11 && qstrnicmp(line.data(), "connection:", 11) == 0) {
-            const qsizetype end = line.indexOf('\r');
-            connection = line.first(end < 0 ? line.size() : end)
-                             .sliced(11)
-                             .trimmed()
-                             .toByteArray()
-                             .toLower();
-            break;
-        }
-    }
-    if (connection.contains("close"))
-        return true;
-    return http10 && !connection.contains("keep-alive");
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    QByteArray text = body.isEmpty() ? reason + '\n' : body;
+    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
+                  "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                  QByteArray::number(text.size()) + "\r\n" + extraHeaders +
+                  "Connection: close\r\n\r\n" + text);
+    socket->disconnectFromHost();
 }
-
-} // namespace
 
 HeadReader::HeadReader(QTcpSocket *socket, int maxHeadBytes, std::chrono::milliseconds timeout)
     : QObject(socket)
@@ -107,26 +88,17 @@ bool HttpConnectionGuard::atRequestStart()
 {
     // Only the first request of a connection passes the front door's head
     // reader; later ones on a keep-alive connection are looked at here.
-    static const QByteArray upgradePrefix = "GET /websocket/";
     const QByteArray start =
         m_socket->peek(qMin<qint64>(m_socket->bytesAvailable(), m_maxHeadBytes));
-    if (start.startsWith(upgradePrefix)) {
-        // Detach QHttpServer (its readyRead slot is skipped for this very
-        // emission too) and its delete-on-disconnect; the request object it
-        // keeps is freed with the socket.
-        disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
-        disconnect(m_socket, &QTcpSocket::disconnected, m_socket, nullptr);
+    if (qt64::startsWebSocketUpgrade(start)) {
         QTcpSocket *socket = m_socket;
-        connect(socket, &QTcpSocket::disconnected, socket, [socket] {
-            if (!socket->parent() || !socket->parent()->inherits("QWebSocket"))
-                socket->deleteLater();
-        });
+        qt64::takeBackFromHttpServer(socket);
         disconnect(socket, nullptr, this, nullptr);
         Q_EMIT upgradeRequested(socket);
         deleteLater();
         return false;
     }
-    m_closeAfterAnswer = wantsClose(start);
+    m_closeAfterAnswer = qt64::asksToClose(start);
     return true;
 }
 
@@ -153,7 +125,7 @@ void HttpConnectionGuard::onAnswered()
     m_unanswered = 0;
     m_requestTimer.stop();
     m_idleTimer.start();
-    // QHttpServer 6.4 keeps every connection open; honour the client's wish.
+    // QHttpServer keeps every connection open (qt64 §7).
     if (m_closeAfterAnswer)
         m_socket->disconnectFromHost();
 }

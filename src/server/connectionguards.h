@@ -11,6 +11,10 @@ class QTcpSocket;
 
 namespace flex::server {
 
+// Writes a complete minimal HTTP answer and closes the connection.
+void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
+                      const QByteArray &body = {}, const QByteArray &extraHeaders = {});
+
 // Lives on a fresh connection until its first request head is complete:
 // drops clients that are too slow or send too much, then reports the head.
 class HeadReader : public QObject
@@ -44,7 +48,7 @@ public:
 Q_SIGNALS:
     // A later request on this keep-alive connection is a WebSocket upgrade:
     // QHttpServer has been detached from the socket and the front door must
-    // read the head again (QHttpServer 6.4 would answer it with 404).
+    // read the head again (qt64::startsWebSocketUpgrade).
     void upgradeRequested(QTcpSocket *socket);
 
 private:

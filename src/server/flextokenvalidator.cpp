@@ -83,49 +83,64 @@ void FlexTokenValidator::configure(const Settings &settings)
     m_client.setCredentials(settings.username, settings.password);
 }
 
-void FlexTokenValidator::clearCache()
+Authenticator::Answer FlexTokenValidator::answerOf(const Result &result)
 {
-    m_cache.clear();
-    m_insertionOrder.clear();
+    Answer answer;
+    answer.outcome = result.outcome;
+    answer.who = result.who;
+    answer.reason = result.reason;
+    return answer;
 }
 
-bool FlexTokenValidator::isKnown(const QString &token) const
+std::optional<FlexTokenValidator::Result> FlexTokenValidator::remembered(const QByteArray &key)
 {
-    const QByteArray key = QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
-    if (m_waiting.contains(key))
-        return true;
     const auto cached = m_cache.constFind(key);
-    return cached != m_cache.cend() && cached->expiresAt > Clock::now();
+    if (cached == m_cache.cend())
+        return std::nullopt;
+    if (cached->expiresAt > Clock::now())
+        return cached->result;
+    m_cache.erase(cached);
+    return std::nullopt;
 }
 
-void FlexTokenValidator::validate(const QString &token, QObject *context, Handler handler)
+void FlexTokenValidator::authenticate(const QString &token, const Budget &budget, QObject *context,
+                                      Handler handler)
 {
     if (!FlexTokenShape::isPlausible(token)) {
-        Result result;
-        result.outcome = Outcome::Invalid;
-        result.reason = token.isEmpty() ? u"no token"_s : u"malformed token"_s;
-        handler(result);
+        Answer answer;
+        answer.outcome = Outcome::Invalid;
+        answer.reason = token.isEmpty() ? u"no token"_s : u"malformed token"_s;
+        handler(answer);
         return;
     }
     const QByteArray key = QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256);
-    const auto cached = m_cache.constFind(key);
-    if (cached != m_cache.cend()) {
-        if (cached->expiresAt > Clock::now()) {
-            Result result = cached->result;
-            result.fromCache = true;
-            handler(result);
-            return;
-        }
-        m_cache.erase(cached);
+    if (const std::optional<Result> known = remembered(key)) {
+        ops::metrics()
+            .counter("flex_token_cache_hits_total", "Flex token checks answered from cache")
+            .inc();
+        handler(answerOf(*known));
+        return;
     }
-
-    auto waiting = m_waiting.find(key);
+    const auto waiting = m_waiting.find(key);
     if (waiting != m_waiting.end()) {
         waiting->append({context, std::move(handler)});
         return;
     }
+    // Only a token that costs a new request to Twilio spends the budget.
+    if (const std::optional<std::chrono::seconds> wait = budget ? budget() : std::nullopt) {
+        Answer answer;
+        answer.outcome = Outcome::OverBudget;
+        answer.reason = u"too many unknown tokens from this client"_s;
+        answer.retryAfter = *wait;
+        handler(answer);
+        return;
+    }
     m_waiting.insert(key, {{context, std::move(handler)}});
+    ask(token, key);
+}
 
+void FlexTokenValidator::ask(const QString &token, const QByteArray &key)
+{
     twilio::TwilioRequest request;
     request.method = twilio::TwilioRequest::Method::Post;
     QUrl url = m_settings.iamBaseUrl;
@@ -165,9 +180,10 @@ void FlexTokenValidator::finish(const QByteArray &key, Result result)
         qCWarning(lcAuth) << "Flex token validation unavailable:" << result.reason;
     remember(key, result);
     const QList<Waiter> waiters = m_waiting.take(key);
+    const Answer answer = answerOf(result);
     for (const Waiter &waiter : waiters) {
         if (waiter.context)
-            waiter.handler(result);
+            waiter.handler(answer);
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/authenticator.h"
 #include "server/flexidentity.h"
 
 #include <QByteArray>
@@ -10,7 +11,6 @@
 
 #include <chrono>
 #include <deque>
-#include <functional>
 #include <optional>
 
 namespace flex::twilio {
@@ -24,22 +24,21 @@ namespace flex::server {
 // (POST {IAM}/v1/Accounts/{AC}/Tokens/validate) and remembers the answers:
 // valid ones until their expiration (at most the positive TTL), invalid ones
 // for the negative TTL. Concurrent checks of one token share one request, so
-// a reconnect storm does not become an IAM storm. Tokens are held only as
-// SHA-256 digests.
-class FlexTokenValidator : public QObject
+// a reconnect storm does not become an IAM storm; only a token that is
+// neither remembered nor being checked spends the caller's budget. Tokens
+// are held only as SHA-256 digests, computed once per check.
+class FlexTokenValidator : public QObject, public Authenticator
 {
     Q_OBJECT
 public:
-    enum class Outcome { Valid, Invalid, Unavailable };
+    using Outcome = Authenticator::Outcome;
     struct Result
     {
         Outcome outcome = Outcome::Unavailable;
         FlexIdentity who;
-        QString reason; // for logs and metrics; never contains the token
-        bool fromCache = false;
+        QString reason;                   // for logs and metrics; never contains the token
         bool credentialsRejected = false; // Twilio refused the service's credentials
     };
-    using Handler = std::function<void(const Result &)>;
 
     struct Settings
     {
@@ -60,15 +59,11 @@ public:
 
     void configure(const Settings &settings); // keeps cached answers
     // Tokens that are not JWT-shaped (FlexTokenShape) are refused at once.
-    void validate(const QString &token, QObject *context, Handler handler);
-    // Whether validate() would answer without a new request to Twilio
-    // (cached verdict, or a check of the same token in flight).
-    bool isKnown(const QString &token) const;
+    void authenticate(const QString &token, const Budget &budget, QObject *context,
+                      Handler handler) override;
 
-    int cachedEntries() const { return int(m_cache.size()); }
     // Since the last answer refused our credentials, until an answer accepts them.
     bool credentialsRejected() const { return m_credentialsRejectedSince.has_value(); }
-    void clearCache();
 
 private:
     struct Entry
@@ -82,6 +77,10 @@ private:
         Handler handler;
     };
 
+    static Answer answerOf(const Result &result);
+    // The remembered verdict, if it has not expired (an expired one is dropped).
+    std::optional<Result> remembered(const QByteArray &key);
+    void ask(const QString &token, const QByteArray &key);
     void finish(const QByteArray &key, Result result);
     void noteCredentials(const Result &result);
     void remember(const QByteArray &key, const Result &result);

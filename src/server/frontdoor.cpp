@@ -3,12 +3,8 @@
 #include "ops/logcategories.h"
 #include "ops/logging.h"
 #include "ops/metrics.h"
-#include "server/clientframeguard.h"
 #include "server/connectionguards.h"
-#include "server/flextokenshape.h"
-#include "server/flextokenvalidator.h"
-#include "server/handoffserver.h"
-#include "server/socketlease.h"
+#include "server/upgraderequest.h"
 #include "server/websocketendpoint.h"
 #include "server/websocketframes.h"
 #include "server/websocketkeepalive.h"
@@ -18,72 +14,33 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
-#include <QUrlQuery>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
 namespace flex::server {
 
 using namespace Qt::StringLiterals;
+using State = ConnectionRecord::State;
 
 namespace {
 
-QString peerKey(const QHostAddress &address, quint16 port)
+ops::Gauge &openGauge(const QString &path)
 {
-    return address.toString() + u'|' + QString::number(port);
-}
-
-ops::Counter &handshakes(const QByteArray &result)
-{
-    return ops::metrics().counter("flex_websocket_handshakes_total",
-                                  "WebSocket upgrade attempts by result", {{"result", result}});
-}
-
-// The token may come as the only Sec-WebSocket-Protocol value (browsers),
-// a `token` header, Authorization: Bearer, or ?token=.
-struct OfferedToken
-{
-    QString token;
-    bool viaSubprotocol = false;
-};
-
-OfferedToken tokenOf(const RequestHead &head)
-{
-    const QByteArray protocols = head.header("sec-websocket-protocol");
-    if (!protocols.isEmpty())
-        return {QString::fromLatin1(protocols.split(',').first().trimmed()), true};
-    const QByteArray header = head.header("token");
-    if (!header.isEmpty())
-        return {QString::fromLatin1(header), false};
-    const QByteArray authorization = head.header("authorization");
-    if (authorization.size() > 7 && authorization.left(7).toLower() == "bearer ")
-        return {QString::fromLatin1(authorization.mid(7).trimmed()), false};
-    const QUrlQuery query(head.url());
-    return {query.queryItemValue(u"token"_s, QUrl::FullyDecoded), false};
+    const QByteArray kind = path.section(u'/', -1).toUtf8();
+    return ops::metrics().gauge("flex_websocket_connections",
+                                "Open WebSocket connections by socket kind", {{"kind", kind}});
 }
 
 } // namespace
 
-void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
-                      const QByteArray &body, const QByteArray &extraHeaders)
-{
-    if (!socket || socket->state() != QAbstractSocket::ConnectedState)
-        return;
-    QByteArray text = body.isEmpty() ? reason + '\n' : body;
-    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
-                  "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                  QByteArray::number(text.size()) + "\r\n" + extraHeaders +
-                  "Connection: close\r\n\r\n" + text);
-    socket->disconnectFromHost();
-}
-
-FrontDoor::FrontDoor(QHttpServer &http, FlexTokenValidator &validator, QObject *parent)
+FrontDoor::FrontDoor(QHttpServer &http, Authenticator &authenticator, QObject *parent)
     : QObject(parent)
     , m_http(http)
-    , m_validator(validator)
-    , m_handoff(new HandoffServer(this))
+    , m_authenticator(authenticator)
+    , m_handoff(new qt64::HandoffServer(this))
     , m_webSockets(new QWebSocketServer(u"flex-backend"_s, QWebSocketServer::NonSecureMode, this))
     , m_keepAlive(new WebSocketKeepAlive(this))
+    , m_subprotocols(*m_webSockets)
 {
     // QHttpServer takes the handoff server as its child.
     m_http.bind(m_handoff);
@@ -158,8 +115,12 @@ void FrontDoor::stopAccepting()
 
 void FrontDoor::closeWebSockets()
 {
-    const QList<QPointer<QWebSocket>> sockets = m_webSocketsOpen;
-    for (const QPointer<QWebSocket> &socket : sockets) {
+    QList<QPointer<QWebSocket>> sockets;
+    for (const ConnectionRecord &record : std::as_const(m_connections)) {
+        if (record.state == ConnectionRecord::State::Open && record.webSocket)
+            sockets.append(record.webSocket);
+    }
+    for (const QPointer<QWebSocket> &socket : std::as_const(sockets)) {
         if (socket && socket->state() == QAbstractSocket::ConnectedState)
             socket->close(QWebSocketProtocol::CloseCodeGoingAway, u"server shutting down"_s);
     }
@@ -173,7 +134,7 @@ void FrontDoor::registerWebSocketEndpoint(const QString &path, WebSocketEndpoint
 void FrontDoor::acceptPending()
 {
     while (QTcpSocket *socket = m_listener->nextPendingConnection()) {
-        if (m_open >= m_settings.maxConnections) {
+        if (m_connections.size() >= m_settings.maxConnections) {
             ops::metrics()
                 .counter("flex_connections_refused_total", "Connections refused over the limit")
                 .inc();
@@ -183,81 +144,88 @@ void FrontDoor::acceptPending()
         }
         // A trusted proxy carries many clients: those count once their
         // request head names them (admitClient).
-        const QHostAddress peer = normalizedAddress(socket->peerAddress());
-        const bool proxied = isTrusted(peer, m_settings.trustedProxies);
-        if (!proxied && !countConnection(socket, peer)) {
+        const QHostAddress address = normalizedAddress(socket->peerAddress());
+        const bool proxied = isTrusted(address, m_settings.trustedProxies);
+        if (!proxied && !countConnection(socket, address)) {
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
             continue;
         }
-        ++m_open;
-        // Answers are small and latency matters (webhooks, call updates): no Nagle delay.
-        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        new SocketLease(socket, [door = QPointer<FrontDoor>(this)] {
-            if (door)
-                --door->m_open;
-        });
-        connect(socket, &QTcpSocket::disconnected, socket, [socket] {
-            // Sockets upgraded to WebSockets are owned by the QWebSocket.
-            if (!qobject_cast<QWebSocket *>(socket->parent()))
-                socket->deleteLater();
-        });
-        auto *reader = new HeadReader(socket, m_settings.maxHeadBytes, m_settings.headTimeout);
-        connect(reader, &HeadReader::headReceived, this, &FrontDoor::onHead);
+        admit(socket, address, proxied ? std::nullopt : std::optional<QHostAddress>(address));
     }
+}
+
+void FrontDoor::admit(QTcpSocket *socket, const QHostAddress &address,
+                      const std::optional<QHostAddress> &counted)
+{
+    ConnectionRecord &record = m_connections[socket];
+    record.peer = qt64::PeerEndpoint::of(*socket);
+    record.address = address;
+    record.counted = counted;
+    new qt64::SocketLease(socket, [door = QPointer<FrontDoor>(this), socket] {
+        if (door)
+            door->forget(socket);
+    });
+    qt64::deleteWhenDisconnected(socket);
+    // Answers are small and latency matters (webhooks, call updates): no Nagle delay.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    readHead(socket);
+}
+
+void FrontDoor::forget(QTcpSocket *socket)
+{
+    const auto it = m_connections.constFind(socket);
+    if (it == m_connections.cend())
+        return;
+    const ConnectionRecord record = it.value();
+    m_connections.erase(it);
+    if (record.counted)
+        m_budgets.releaseConnection(*record.counted);
+    if (record.state == State::Upgrading) {
+        m_upgrading.forget(record.peer, socket);
+        m_subprotocols.release(record.subprotocol);
+    } else if (record.state == State::Open) {
+        --m_openWebSockets;
+        --m_openByPath[record.path];
+        openGauge(record.path).dec();
+    }
+}
+
+// Every socket past acceptPending() has a record (m_connections[socket]
+// below never adds one) until forget().
+void FrontDoor::readHead(QTcpSocket *socket)
+{
+    m_connections[socket].state = State::ReadingHead;
+    auto *reader = new HeadReader(socket, m_settings.maxHeadBytes, m_settings.headTimeout);
+    connect(reader, &HeadReader::headReceived, this, &FrontDoor::onHead);
 }
 
 std::optional<QHostAddress> FrontDoor::admitClient(QTcpSocket *socket, const RequestHead &head)
 {
-    const QHostAddress peer = normalizedAddress(socket->peerAddress());
+    ConnectionRecord &record = m_connections[socket];
     const QHostAddress client =
-        clientAddress(peer, head.header("x-forwarded-for"), m_settings.trustedProxies);
-    constexpr char Counted[] = "flexClientCounted";
-    if (!isTrusted(peer, m_settings.trustedProxies) || socket->property(Counted).toBool())
+        clientAddress(record.address, head.header("x-forwarded-for"), m_settings.trustedProxies);
+    if (record.counted || !isTrusted(record.address, m_settings.trustedProxies))
         return client;
     // Through a trusted proxy: the client counts from its first request on
     // this connection until the connection closes.
     if (!countConnection(socket, client))
         return std::nullopt;
-    socket->setProperty(Counted, true);
+    record.counted = client;
     return client;
 }
 
-// One more connection of `client` until the socket is destroyed; false
-// (and refused with 429) when it already holds MAX_CONNECTIONS_PER_ADDRESS.
+// One more connection of `client` (released by forget()); false, and
+// refused with 429, when it already holds MAX_CONNECTIONS_PER_ADDRESS.
 bool FrontDoor::countConnection(QTcpSocket *socket, const QHostAddress &client)
 {
-    if (!m_budgets.addConnection(client)) {
-        ops::metrics()
-            .counter("flex_connections_refused_per_address_total",
-                     "Connections refused over MAX_CONNECTIONS_PER_ADDRESS")
-            .inc();
-        refuseConnection(socket, 429, "Too Many Requests",
-                         "Too many connections from this address.\n", "Retry-After: 1\r\n");
-        return false;
-    }
-    new SocketLease(socket, [door = QPointer<FrontDoor>(this), client] {
-        if (door)
-            door->m_budgets.releaseConnection(client);
-    });
-    return true;
-}
-
-// An unknown token costs a Twilio request: each client address has a
-// budget of those (AUTH_RATE_PER_ADDRESS a minute). Known tokens (cached,
-// or being checked) are free, so a reconnect storm of real agents is not
-// refused. false: refused with 429 and Retry-After.
-bool FrontDoor::spendValidation(QTcpSocket *socket, const QHostAddress &client,
-                                const QString &token)
-{
-    if (m_validator.isKnown(token))
+    if (m_budgets.addConnection(client))
         return true;
-    const std::optional<std::chrono::seconds> wait = m_budgets.takeValidation(client);
-    if (!wait)
-        return true;
-    handshakes("rate_limited").inc();
-    refuseConnection(socket, 429, "Too Many Requests",
-                     "Too many unknown Flex tokens from this address; try again later.\n",
-                     "Retry-After: " + QByteArray::number(qint64(wait->count())) + "\r\n");
+    ops::metrics()
+        .counter("flex_connections_refused_per_address_total",
+                 "Connections refused over MAX_CONNECTIONS_PER_ADDRESS")
+        .inc();
+    refuseConnection(socket, 429, "Too Many Requests", "Too many connections from this address.\n",
+                     "Retry-After: 1\r\n");
     return false;
 }
 
@@ -269,161 +237,109 @@ void FrontDoor::onHead(QTcpSocket *socket, const RequestHead &head)
         handToHttp(socket, head);
 }
 
-bool FrontDoor::originAllowed(const RequestHead &head) const
-{
-    if (m_settings.allowedOrigins.isEmpty())
-        return true;
-    const QString origin = QString::fromLatin1(head.header("origin"));
-    // Non-browser clients send no Origin; the token still protects them.
-    return origin.isEmpty() || m_settings.allowedOrigins.contains(origin);
-}
-
 void FrontDoor::upgrade(QTcpSocket *socket, const RequestHead &head)
 {
     const QString path = QString::fromUtf8(head.path());
-    if (!head.isWebSocketUpgrade() || head.method != "GET") {
-        handshakes("not_websocket").inc();
-        refuseConnection(socket, 400, "Bad Request", "A WebSocket upgrade is required here.\n");
-        return;
-    }
-    if (!m_endpoints.contains(path)) {
-        handshakes("unknown_path").inc();
-        refuseConnection(socket, 404, "Not Found", "No WebSocket is served at this path.\n");
-        return;
-    }
-    if (!originAllowed(head)) {
-        handshakes("origin_refused").inc();
-        refuseConnection(socket, 403, "Forbidden", "Origin not allowed.\n");
+    if (const auto refusal =
+            refusalOfUpgrade(head, m_endpoints.contains(path), m_settings.allowedOrigins)) {
+        refuseHandshake(socket, *refusal);
         return;
     }
     const std::optional<QHostAddress> client = admitClient(socket, head);
     if (!client)
         return;
-    const OfferedToken offered = tokenOf(head);
+    const OfferedToken offered = offeredToken(head);
     ops::registerSecret(offered.token, ops::SecretLifetime::Transient);
-    if (offered.token.isEmpty()) {
-        handshakes("bad_token").inc();
-        refuseConnection(socket, 403, "Forbidden", "A Flex token is required.\n");
+    if (const auto refusal = refusalOfToken(offered.token)) {
+        refuseHandshake(socket, *refusal);
         return;
     }
-    // Cheap before costly: a token that is not even JWT-shaped is refused
-    // without asking Twilio or spending the address's budget.
-    if (!FlexTokenShape::isPlausible(offered.token)) {
-        handshakes("bad_token").inc();
-        refuseConnection(socket, 403, "Forbidden", "Flex token not valid.\n");
-        return;
-    }
-    if (!spendValidation(socket, *client, offered.token))
-        return;
-    // Hold the socket's data until the token is checked.
-    QPointer<QTcpSocket> guarded(socket);
-    m_validator.validate(
-        offered.token, this,
-        [this, guarded, path, offered](const FlexTokenValidator::Result &result) {
-            if (!guarded || guarded->state() != QAbstractSocket::ConnectedState)
-                return;
-            if (result.fromCache)
-                ops::metrics()
-                    .counter("flex_token_cache_hits_total", "Flex token checks answered from cache")
-                    .inc();
-            switch (result.outcome) {
-            case FlexTokenValidator::Outcome::Invalid:
-                handshakes("bad_token").inc();
-                qCInfo(lcAuth) << "refused a WebSocket on" << path << ":" << result.reason;
-                refuseConnection(guarded, 403, "Forbidden", "Flex token not valid.\n");
-                return;
-            case FlexTokenValidator::Outcome::Unavailable:
-                handshakes("iam_unavailable").inc();
-                refuseConnection(guarded, 503, "Service Unavailable",
-                                 "Flex token validation is unavailable; try again.\n");
-                return;
-            case FlexTokenValidator::Outcome::Valid:
-                break;
-            }
-            const QString key = peerKey(guarded->peerAddress(), guarded->peerPort());
-            PendingUpgrade pending{path, result.who,
-                                   offered.viaSubprotocol ? offered.token : QString(), guarded};
-            if (!pending.subprotocol.isEmpty()) {
-                if (m_offeredSubprotocols[pending.subprotocol]++ == 0)
-                    m_webSockets->setSupportedSubprotocols(m_offeredSubprotocols.keys());
-            }
-            m_pendingUpgrades.insert(key, pending);
-            connect(guarded, &QObject::destroyed, this, [this, key] {
-                const auto it = m_pendingUpgrades.constFind(key);
-                if (it != m_pendingUpgrades.cend()) {
-                    releaseSubprotocol(it->subprotocol);
-                    m_pendingUpgrades.erase(it);
-                }
-            });
-            // Before QWebSocket connects to the transport: the guard's slot runs first.
-            new ClientFrameGuard(guarded);
-            m_webSockets->handleConnection(guarded);
-        });
+    ConnectionRecord &record = m_connections[socket];
+    record.state = State::Authenticating;
+    record.path = path;
+    // An unknown token costs a Twilio request: each client address has a
+    // budget of those (AUTH_RATE_PER_ADDRESS a minute). Known tokens are
+    // free, so a reconnect storm of real agents is not refused.
+    const auto budget = [this, client = *client] { return m_budgets.takeValidation(client); };
+    const QString subprotocol = offered.viaSubprotocol ? offered.token : QString();
+    // The socket's data waits in its buffer until the token is checked.
+    m_authenticator.authenticate(offered.token, budget, socket,
+                                 [this, guarded = QPointer<QTcpSocket>(socket),
+                                  subprotocol](const Authenticator::Answer &answer) {
+                                     onAuthenticated(guarded, answer, subprotocol);
+                                 });
 }
 
-void FrontDoor::releaseSubprotocol(const QString &token)
+void FrontDoor::onAuthenticated(QTcpSocket *socket, const Authenticator::Answer &answer,
+                                const QString &subprotocol)
 {
-    if (token.isEmpty())
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState)
         return;
-    const auto it = m_offeredSubprotocols.find(token);
-    if (it == m_offeredSubprotocols.end())
+    const auto it = m_connections.find(socket);
+    if (it == m_connections.end())
         return;
-    if (--it.value() <= 0) {
-        m_offeredSubprotocols.erase(it);
-        m_webSockets->setSupportedSubprotocols(m_offeredSubprotocols.keys());
+    if (const auto refusal = refusalOfAnswer(answer)) {
+        if (answer.outcome == Authenticator::Outcome::Invalid)
+            qCInfo(lcAuth) << "refused a WebSocket on" << it->path << ":" << answer.reason;
+        refuseHandshake(socket, *refusal);
+        return;
     }
+    it->who = answer.who;
+    it->subprotocol = subprotocol;
+    it->state = State::Upgrading;
+    m_subprotocols.offer(subprotocol);
+    m_upgrading.expect(it->peer, socket);
+    // Before QWebSocket connects to the transport: the guard's slot runs first.
+    new qt64::ClientFrameGuard(socket);
+    m_webSockets->handleConnection(socket);
 }
 
 void FrontDoor::onWebSocketReady()
 {
     while (QWebSocket *socket = m_webSockets->nextPendingConnection()) {
-        const QString key = peerKey(socket->peerAddress(), socket->peerPort());
-        const auto it = m_pendingUpgrades.find(key);
-        if (it == m_pendingUpgrades.end()) {
+        QTcpSocket *transport =
+            m_upgrading.take(qt64::PeerEndpoint{socket->peerAddress(), socket->peerPort()});
+        const auto it = transport ? m_connections.find(transport) : m_connections.end();
+        if (it == m_connections.end() || it->state != State::Upgrading) {
             qCWarning(lcServer) << "an upgraded WebSocket had no pending authentication; closing";
             socket->abort();
             socket->deleteLater();
             continue;
         }
-        const PendingUpgrade pending = it.value();
-        m_pendingUpgrades.erase(it);
-        releaseSubprotocol(pending.subprotocol);
-        WebSocketEndpoint *endpoint = m_endpoints.value(pending.path);
-        if (!endpoint) {
-            socket->close(QWebSocketProtocol::CloseCodeGoingAway);
-            socket->deleteLater();
-            continue;
-        }
-        handshakes("accepted").inc();
-        if (pending.transport) {
-            // The transport lives exactly as long as its WebSocket (Qt 6.4's
-            // QWebSocket does not delete it, and disconnects its signals).
-            pending.transport->setParent(socket);
-            setTransport(socket, pending.transport);
-            if (auto *guard = pending.transport->findChild<ClientFrameGuard *>())
-                guard->arm();
-        }
-        socket->setMaxAllowedIncomingMessageSize(quint64(m_settings.wsMaxMessageBytes));
-        socket->setMaxAllowedIncomingFrameSize(quint64(m_settings.wsMaxMessageBytes));
-        const QByteArray kind = pending.path.section(u'/', -1).toUtf8();
-        ops::Gauge &open =
-            ops::metrics().gauge("flex_websocket_connections",
-                                 "Open WebSocket connections by socket kind", {{"kind", kind}});
-        open.inc();
-        connect(socket, &QObject::destroyed, this, [&open] { open.dec(); });
-        m_keepAlive->track(socket);
-        m_webSocketsOpen.append(socket);
-        ++m_openByPath[pending.path];
-        connect(socket, &QObject::destroyed, this,
-                [this, path = pending.path] { --m_openByPath[path]; });
-        connect(socket, &QObject::destroyed, this, [this] {
-            m_webSocketsOpen.removeIf([](const QPointer<QWebSocket> &p) { return p.isNull(); });
-        });
-        qCInfo(lcServer).noquote()
-            << "WebSocket opened on" << pending.path << "for" << pending.who.identity;
-        endpoint->acceptSocket(socket, pending.who);
-        Q_EMIT webSocketOpened(pending.path, socket);
+        open(socket, transport, it.value());
     }
+}
+
+void FrontDoor::open(QWebSocket *socket, QTcpSocket *transport, ConnectionRecord &record)
+{
+    m_subprotocols.release(record.subprotocol);
+    record.subprotocol.clear();
+    // The transport lives exactly as long as its WebSocket (qt64 §1).
+    transport->setParent(socket);
+    WebSocketEndpoint *endpoint = m_endpoints.value(record.path);
+    if (!endpoint) {
+        socket->close(QWebSocketProtocol::CloseCodeGoingAway);
+        socket->deleteLater();
+        return;
+    }
+    handshakes("accepted").inc();
+    setTransport(socket, transport);
+    if (auto *guard = transport->findChild<qt64::ClientFrameGuard *>())
+        guard->arm();
+    socket->setMaxAllowedIncomingMessageSize(quint64(m_settings.wsMaxMessageBytes));
+    socket->setMaxAllowedIncomingFrameSize(quint64(m_settings.wsMaxMessageBytes));
+    record.state = State::Open;
+    record.webSocket = socket;
+    ++m_openWebSockets;
+    ++m_openByPath[record.path];
+    openGauge(record.path).inc();
+    m_keepAlive->track(socket);
+    // The record may go while the endpoint takes the socket: copies.
+    const QString path = record.path;
+    const FlexIdentity who = record.who;
+    qCInfo(lcServer).noquote() << "WebSocket opened on" << path << "for" << who.identity;
+    endpoint->acceptSocket(socket, who);
+    Q_EMIT webSocketOpened(path, socket);
 }
 
 void FrontDoor::handToHttp(QTcpSocket *socket, const RequestHead &head)
@@ -444,13 +360,11 @@ void FrontDoor::handToHttp(QTcpSocket *socket, const RequestHead &head)
                          "Content-Length and chunked encoding together.\n");
         return;
     }
+    m_connections[socket].state = ConnectionRecord::State::Http;
     auto *guard = new HttpConnectionGuard(socket, m_settings.maxHeadBytes + m_settings.maxBodyBytes,
                                           m_settings.maxHeadBytes, m_settings.headTimeout,
                                           m_settings.idleTimeout);
-    connect(guard, &HttpConnectionGuard::upgradeRequested, this, [this](QTcpSocket *s) {
-        auto *reader = new HeadReader(s, m_settings.maxHeadBytes, m_settings.headTimeout);
-        connect(reader, &HeadReader::headReceived, this, &FrontDoor::onHead);
-    });
+    connect(guard, &HttpConnectionGuard::upgradeRequested, this, &FrontDoor::readHead);
     m_handoff->handOver(socket);
 }
 

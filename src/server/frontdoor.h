@@ -1,14 +1,15 @@
 #pragma once
 
 #include "server/addressbudgets.h"
+#include "server/authenticator.h"
 #include "server/clientaddress.h"
-#include "server/flexidentity.h"
+#include "server/connectionrecord.h"
+#include "server/qt64workarounds.h"
 #include "server/requesthead.h"
 
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
-#include <QPointer>
 #include <QSslConfiguration>
 #include <QStringList>
 
@@ -25,8 +26,6 @@ class QWebSocketServer;
 
 namespace flex::server {
 
-class FlexTokenValidator;
-class HandoffServer;
 class WebSocketEndpoint;
 class WebSocketKeepAlive;
 
@@ -34,7 +33,9 @@ class WebSocketKeepAlive;
 // size limit and a timeout), then either authenticates a WebSocket upgrade
 // to a registered path and completes it with QWebSocketServer (echoing the
 // token offered as subprotocol, as browsers require), or hands the
-// connection to QHttpServer for the HTTP routes.
+// connection to QHttpServer for the HTTP routes. Keeps one record per
+// accepted socket (ConnectionRecord), dropped in one place (forget) when the
+// socket is destroyed; the counts below are kept there too.
 class FrontDoor : public QObject
 {
     Q_OBJECT
@@ -57,7 +58,7 @@ public:
         AddressRanges trustedProxies;
     };
 
-    FrontDoor(QHttpServer &http, FlexTokenValidator &validator, QObject *parent = nullptr);
+    FrontDoor(QHttpServer &http, Authenticator &authenticator, QObject *parent = nullptr);
     ~FrontDoor() override;
 
     // Limits apply to connections accepted afterwards; address and port on listen().
@@ -71,8 +72,8 @@ public:
 
     void registerWebSocketEndpoint(const QString &path, WebSocketEndpoint *endpoint);
 
-    int openConnections() const { return m_open; }
-    int openWebSockets() const { return int(m_webSocketsOpen.size()); }
+    int openConnections() const { return int(m_connections.size()); }
+    int openWebSockets() const { return m_openWebSockets; }
     int openWebSockets(const QString &path) const { return m_openByPath.value(path); }
     // Shutdown: sends a close frame with code 1001 (Going Away) to every socket.
     void closeWebSockets();
@@ -83,48 +84,41 @@ Q_SIGNALS:
 
 private:
     void acceptPending();
+    void admit(QTcpSocket *socket, const QHostAddress &address,
+               const std::optional<QHostAddress> &counted);
+    void readHead(QTcpSocket *socket);
     void onHead(QTcpSocket *socket, const RequestHead &head);
     void upgrade(QTcpSocket *socket, const RequestHead &head);
+    void onAuthenticated(QTcpSocket *socket, const Authenticator::Answer &answer,
+                         const QString &subprotocol);
     void handToHttp(QTcpSocket *socket, const RequestHead &head);
     void onWebSocketReady();
-    void releaseSubprotocol(const QString &token);
-    bool originAllowed(const RequestHead &head) const;
+    void open(QWebSocket *socket, QTcpSocket *transport, ConnectionRecord &record);
+    // The one cleanup path: the socket is being destroyed.
+    void forget(QTcpSocket *socket);
     // The client behind a connection (X-Forwarded-For from trusted proxies);
     // counts it against its per-address connection cap once per connection.
     std::optional<QHostAddress> admitClient(QTcpSocket *socket, const RequestHead &head);
     bool countConnection(QTcpSocket *socket, const QHostAddress &client);
-    bool spendValidation(QTcpSocket *socket, const QHostAddress &client, const QString &token);
-
-    struct PendingUpgrade
-    {
-        QString path;
-        FlexIdentity who;
-        QString subprotocol; // empty when the token came another way
-        QPointer<QTcpSocket> transport;
-    };
 
     QHttpServer &m_http;
-    FlexTokenValidator &m_validator;
+    Authenticator &m_authenticator;
     Settings m_settings;
-    // Before m_listener: sockets it still owns release their budget when
-    // it deletes them.
-    AddressBudgets m_budgets;
-    std::unique_ptr<QTcpServer> m_listener;
-    std::unique_ptr<QSslConfiguration> m_tls;
-    HandoffServer *m_handoff = nullptr;
+    qt64::HandoffServer *m_handoff = nullptr; // QHttpServer's child
     QWebSocketServer *m_webSockets = nullptr;
     WebSocketKeepAlive *m_keepAlive = nullptr;
-    QHash<QString, WebSocketEndpoint *> m_endpoints;
-    QHash<QString, PendingUpgrade> m_pendingUpgrades; // by peer "address|port"
-    QHash<QString, int> m_offeredSubprotocols;        // token -> upgrades waiting on it
-    QList<QPointer<QWebSocket>> m_webSocketsOpen;
+    // Before m_listener: sockets it still owns are forgotten when it
+    // deletes them.
+    AddressBudgets m_budgets;
+    qt64::SubprotocolEcho m_subprotocols;
+    qt64::UpgradePairing m_upgrading;
+    QHash<QTcpSocket *, ConnectionRecord> m_connections;
+    int m_openWebSockets = 0;
     QHash<QString, int> m_openByPath;
-    int m_open = 0;
+    std::unique_ptr<QTcpServer> m_listener;
+    std::unique_ptr<QSslConfiguration> m_tls;
+    QHash<QString, WebSocketEndpoint *> m_endpoints;
     QTimer *m_pruneTimer = nullptr;
 };
-
-// Writes a complete minimal HTTP answer and closes the connection.
-void refuseConnection(QTcpSocket *socket, int status, const QByteArray &reason,
-                      const QByteArray &body = {}, const QByteArray &extraHeaders = {});
 
 } // namespace flex::server

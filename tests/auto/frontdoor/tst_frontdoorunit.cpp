@@ -1,15 +1,20 @@
 // The front door's pure rules: what a Flex token looks like, who the client
-// is behind a proxy, the per-address budgets, the client frame scanner.
+// is behind a proxy, the per-address budgets, the client frame scanner, the
+// rules an upgrade passes before its token is checked, and the Qt 6.4
+// workarounds that keep state (subprotocol echo list, upgrade pairing).
 #include "server/addressbudgets.h"
 #include "server/clientaddress.h"
-#include "server/clientframeguard.h"
 #include "server/flextokenshape.h"
 #include "server/flextokenvalidator.h"
 #include "twilio/twilioclient.h"
+#include "server/qt64workarounds.h"
+#include "server/upgraderequest.h"
 
 #include <QTest>
+#include <QWebSocketServer>
 
 using namespace flex::server;
+using namespace flex::server::qt64;
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 
@@ -27,7 +32,29 @@ private Q_SLOTS:
     void frameScanner();
     void tokenVerdict_data();
     void tokenVerdict();
+    void upgradeRefusals_data();
+    void upgradeRefusals();
+    void offeredTokens_data();
+    void offeredTokens();
+    void answerRefusals();
+    void subprotocolEcho();
+    void upgradePairing();
 };
+
+namespace {
+
+RequestHead headOf(const QByteArray &text)
+{
+    RequestHead head;
+    const HeadParse parsed = parseRequestHead(text, 8192, head);
+    if (parsed != HeadParse::Complete)
+        qFatal("test head does not parse");
+    return head;
+}
+
+const QByteArray Upgrade = "Connection: Upgrade\r\nUpgrade: websocket\r\n";
+
+} // namespace
 
 void tst_FrontDoorUnit::tokenShape_data()
 {
@@ -203,6 +230,133 @@ void tst_FrontDoorUnit::frameScanner()
     QCOMPARE(ClientFrameGuard::closeFrame(1002, "x"), QByteArray("\x88\x03\x03\xea"
                                                                  "x",
                                                                  5));
+}
+
+void tst_FrontDoorUnit::upgradeRefusals_data()
+{
+    QTest::addColumn<QByteArray>("head");
+    QTest::addColumn<bool>("served");
+    QTest::addColumn<QByteArray>("result"); // empty: passes
+    QTest::addColumn<int>("status");
+    const QByteArray get = "GET /websocket/outboundDial HTTP/1.1\r\nHost: x\r\n";
+    QTest::newRow("upgrade") << get + Upgrade + "\r\n" << true << QByteArray() << 0;
+    QTest::newRow("allowed origin") << get + Upgrade + "Origin: https://flex.twilio.com\r\n\r\n"
+                                    << true << QByteArray() << 0;
+    QTest::newRow("plain GET") << get + "\r\n" << true << QByteArray("not_websocket") << 400;
+    QTest::newRow("POST upgrade") << "POST /websocket/outboundDial HTTP/1.1\r\n" + Upgrade + "\r\n"
+                                  << true << QByteArray("not_websocket") << 400;
+    QTest::newRow("unknown path") << get + Upgrade + "\r\n"
+                                  << false << QByteArray("unknown_path") << 404;
+    QTest::newRow("other origin") << get + Upgrade + "Origin: https://evil.example\r\n\r\n"
+                                  << true << QByteArray("origin_refused") << 403;
+}
+
+void tst_FrontDoorUnit::upgradeRefusals()
+{
+    QFETCH(QByteArray, head);
+    QFETCH(bool, served);
+    QFETCH(QByteArray, result);
+    QFETCH(int, status);
+    const std::optional<HandshakeRefusal> refusal =
+        refusalOfUpgrade(headOf(head), served, {u"https://flex.twilio.com"_s});
+    QCOMPARE(refusal.has_value(), !result.isEmpty());
+    if (refusal) {
+        QCOMPARE(refusal->result, result);
+        QCOMPARE(refusal->status, status);
+    }
+    // Without an allow-list every origin passes.
+    const std::optional<HandshakeRefusal> open = refusalOfUpgrade(headOf(head), served, {});
+    QCOMPARE(open.has_value(), !result.isEmpty() && result != "origin_refused");
+}
+
+void tst_FrontDoorUnit::offeredTokens_data()
+{
+    QTest::addColumn<QByteArray>("headers");
+    QTest::addColumn<QString>("target");
+    QTest::addColumn<QString>("token");
+    QTest::addColumn<bool>("viaSubprotocol");
+    QTest::newRow("subprotocol") << QByteArray("Sec-WebSocket-Protocol: tok1, other\r\n")
+                                 << u"/websocket/x"_s << u"tok1"_s << true;
+    QTest::newRow("token header") << QByteArray("token: tok2\r\n") << u"/websocket/x"_s << u"tok2"_s
+                                  << false;
+    QTest::newRow("bearer") << QByteArray("Authorization: Bearer tok3\r\n") << u"/websocket/x"_s
+                            << u"tok3"_s << false;
+    QTest::newRow("query") << QByteArray() << u"/websocket/x?token=tok%2B4"_s << u"tok+4"_s
+                           << false;
+    QTest::newRow("none") << QByteArray() << u"/websocket/x"_s << QString() << false;
+}
+
+void tst_FrontDoorUnit::offeredTokens()
+{
+    QFETCH(QByteArray, headers);
+    QFETCH(QString, target);
+    QFETCH(QString, token);
+    QFETCH(bool, viaSubprotocol);
+    const OfferedToken offered =
+        offeredToken(headOf("GET " + target.toLatin1() + " HTTP/1.1\r\n" + headers + "\r\n"));
+    QCOMPARE(offered.token, token);
+    QCOMPARE(offered.viaSubprotocol, viaSubprotocol);
+    // No token, or one that is not JWT-shaped, is refused before any check.
+    QCOMPARE(refusalOfToken(token).has_value(), true);
+    QCOMPARE(refusalOfToken(token)->status, 403);
+    QCOMPARE(refusalOfToken(FlexTokenShape::unsignedExample(u"alice"_s)).has_value(), false);
+}
+
+void tst_FrontDoorUnit::answerRefusals()
+{
+    Authenticator::Answer answer;
+    answer.outcome = Authenticator::Outcome::Valid;
+    QVERIFY(!refusalOfAnswer(answer));
+    answer.outcome = Authenticator::Outcome::Invalid;
+    QCOMPARE(refusalOfAnswer(answer)->status, 403);
+    QCOMPARE(refusalOfAnswer(answer)->result, QByteArray("bad_token"));
+    answer.outcome = Authenticator::Outcome::Unavailable;
+    QCOMPARE(refusalOfAnswer(answer)->status, 503);
+    QCOMPARE(refusalOfAnswer(answer)->result, QByteArray("iam_unavailable"));
+    answer.outcome = Authenticator::Outcome::OverBudget;
+    answer.retryAfter = 17s;
+    QCOMPARE(refusalOfAnswer(answer)->status, 429);
+    QCOMPARE(refusalOfAnswer(answer)->result, QByteArray("rate_limited"));
+    QCOMPARE(refusalOfAnswer(answer)->extraHeaders, QByteArray("Retry-After: 17\r\n"));
+}
+
+void tst_FrontDoorUnit::subprotocolEcho()
+{
+    QWebSocketServer server(u"test"_s, QWebSocketServer::NonSecureMode);
+    SubprotocolEcho echo(server);
+    echo.offer(QString());
+    QCOMPARE(server.supportedSubprotocols(), QStringList());
+    echo.offer(u"a"_s);
+    echo.offer(u"a"_s); // two upgrades with one token
+    echo.offer(u"b"_s);
+    QStringList offered = server.supportedSubprotocols();
+    offered.sort();
+    QCOMPARE(offered, QStringList({u"a"_s, u"b"_s}));
+    echo.release(u"a"_s);
+    offered = server.supportedSubprotocols();
+    offered.sort();
+    QCOMPARE(offered, QStringList({u"a"_s, u"b"_s}));
+    echo.release(u"a"_s);
+    echo.release(u"a"_s); // one release too many changes nothing
+    QCOMPARE(server.supportedSubprotocols(), QStringList({u"b"_s}));
+    echo.release(u"b"_s);
+    QCOMPARE(server.supportedSubprotocols(), QStringList());
+}
+
+void tst_FrontDoorUnit::upgradePairing()
+{
+    QTcpSocket first;
+    QTcpSocket second;
+    const PeerEndpoint one{QHostAddress(u"192.0.2.1"_s), 40000};
+    const PeerEndpoint other{QHostAddress(u"192.0.2.1"_s), 40001};
+    UpgradePairing pairing;
+    pairing.expect(one, &first);
+    pairing.expect(other, &second);
+    pairing.forget(one, &second); // not the socket paired with `one`
+    QCOMPARE(pairing.take(one), &first);
+    QCOMPARE(pairing.take(one), nullptr);
+    pairing.forget(other, &second);
+    QCOMPARE(pairing.take(other), nullptr);
 }
 
 QTEST_GUILESS_MAIN(tst_FrontDoorUnit)
