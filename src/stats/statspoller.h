@@ -6,8 +6,6 @@
 #include "stats/statsnotices.h"
 #include "stats/statssettings.h"
 
-#include <QElapsedTimer>
-#include <QHash>
 #include <QJsonArray>
 #include <QObject>
 
