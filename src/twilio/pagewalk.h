@@ -68,8 +68,6 @@ public:
     // Starts with the first page at once.
     PageWalk(TwilioClient &client, List list, PagesHandler handler, QObject *context);
 
-    int requests() const { return m_requests; }
-
 private:
     void fetch(const QUrl &url);
     void onPage(const TwilioResult &result);

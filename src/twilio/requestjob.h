@@ -65,8 +65,6 @@ public:
     // The attempt in flight is the last one (the client drains).
     void forbidRetries() { m_retriesAllowed = false; }
 
-    const QString &endpoint() const { return m_endpoint; }
-
 Q_SIGNALS:
     // Once per HTTP exchange (each attempt); status is 0 when there was no answer.
     void exchanged(const QString &endpoint, int status, std::chrono::milliseconds latency,
