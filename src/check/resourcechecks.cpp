@@ -52,11 +52,11 @@ void ActivitiesCheck::start()
     const CheckContext &c = context();
     c.rest().getAllPages(
         firstListPage(c.workspaceUrl(u"Activities"_s)), u"activities"_s, u"ListActivity"_s, this,
-        [this](const QJsonArray &items, const std::optional<twilio::TwilioError> &error) {
-            if (error)
-                report(context().requestFailed(kActivities, u"the activities"_s, *error));
+        [this](const twilio::PagesResult &pages) {
+            if (pages.error)
+                report(context().requestFailed(kActivities, u"the activities"_s, *pages.error));
             else
-                report(judge(items, context().config().workspaceSid));
+                report(judge(pages.items, context().config().workspaceSid));
         });
 }
 
@@ -97,12 +97,12 @@ void ChannelsCheck::start()
     const CheckContext &c = context();
     c.rest().getAllPages(
         firstListPage(c.workspaceUrl(u"TaskChannels"_s)), u"channels"_s, u"ListTaskChannel"_s, this,
-        [this](const QJsonArray &items, const std::optional<twilio::TwilioError> &error) {
+        [this](const twilio::PagesResult &pages) {
             const config::Config &config = context().config();
-            if (error)
-                report(context().requestFailed(kChannels, u"the TaskChannels"_s, *error));
+            if (pages.error)
+                report(context().requestFailed(kChannels, u"the TaskChannels"_s, *pages.error));
             else
-                report(judge(items, config.statsChannels, config.workspaceSid));
+                report(judge(pages.items, config.statsChannels, config.workspaceSid));
         });
 }
 

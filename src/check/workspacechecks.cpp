@@ -78,10 +78,10 @@ void WorkspaceCheck::reportMissing()
     const CheckContext &c = context();
     c.rest().getAllPages(
         firstPage(c.taskrouterUrl(u"Workspaces"_s)), u"workspaces"_s, u"ListWorkspace"_s, this,
-        [this](const QJsonArray &items, const std::optional<twilio::TwilioError> &) {
+        [this](const twilio::PagesResult &pages) {
             const config::Config &config = context().config();
             QStringList names;
-            for (const QJsonValue &w : items)
+            for (const QJsonValue &w : pages.items)
                 names << named(w.toObject());
             const QString has =
                 names.isEmpty() ? u"it has none"_s : u"it has "_s + names.join(u", "_s);
@@ -128,14 +128,13 @@ void WorkflowCheck::lookElsewhere()
 {
     // Which workspace is it in? A common mistake is a workflow of another workspace.
     const CheckContext &c = context();
-    c.rest().getAllPages(
-        firstPage(c.taskrouterUrl(u"Workspaces"_s)), u"workspaces"_s, u"ListWorkspace"_s, this,
-        [this](const QJsonArray &items, const std::optional<twilio::TwilioError> &error) {
-            if (error)
-                reportWorkflowMissing({});
-            else
-                searchWorkspaces(items, 0);
-        });
+    c.rest().getAllPages(firstPage(c.taskrouterUrl(u"Workspaces"_s)), u"workspaces"_s,
+                         u"ListWorkspace"_s, this, [this](const twilio::PagesResult &pages) {
+                             if (pages.error)
+                                 reportWorkflowMissing({});
+                             else
+                                 searchWorkspaces(pages.items, 0);
+                         });
 }
 
 void WorkflowCheck::searchWorkspaces(const QJsonArray &workspaces, int index)

@@ -2,11 +2,10 @@
 
 #include "stats/snapshotbuilder.h"
 #include "stats/statsclock.h"
+#include "stats/statscycle.h"
 #include "stats/statsnotices.h"
 #include "stats/statssettings.h"
 
-#include <QElapsedTimer>
-#include <QHash>
 #include <QJsonArray>
 #include <QObject>
 
@@ -17,7 +16,6 @@ class QTimer;
 
 namespace flex::twilio {
 class TwilioClient;
-struct TwilioError;
 } // namespace flex::twilio
 
 namespace flex::stats {
@@ -46,7 +44,10 @@ struct CycleReport
 // fields the plugin shows (the list answer may be thinner than those).
 // Cycles never overlap: the next one starts realtimeInterval after the start
 // of the previous one, or when it ends if it took longer; after 429 answers
-// the interval doubles per failed cycle (up to 8x).
+// the interval doubles per failed cycle (up to 8x). Each cycle is a
+// StatsCycle (statscycle.h) that fetches; the poller plans cycles and applies
+// their answers. stop() and a change of shape destroy the cycle in flight,
+// which cancels its requests.
 class StatsPoller : public QObject
 {
     Q_OBJECT
@@ -78,19 +79,13 @@ Q_SIGNALS:
     void cycleFinished(const flex::stats::CycleReport &report);
 
 private:
-    struct Cycle;
     void scheduleNext(std::chrono::milliseconds delay);
     void startCycle();
-    void discoverChannels();
-    void fetchAll();
-    void onQueues(const QJsonArray &items, const std::optional<twilio::TwilioError> &error);
-    void onStatistics(const QString &channel, const QJsonArray &items,
-                      const std::optional<twilio::TwilioError> &error);
-    void fetchIncomplete();
-    void fetchQueueStatistics(const QString &channel, const QString &sid, bool cumulative);
-    void applyStatistics(const Cycle &c);
-    void opDone();
+    void onChannelsDiscovered(const QStringList &channels);
+    void applyStatistics(const StatsCycle &cycle);
+    void applyMessages(const StatsCycle &cycle);
     void finishCycle();
+    void recordCycle(const CycleReport &report, const CycleAnswers &answers);
     QStringList enabledChannels() const;
 
     twilio::TwilioClient &m_client;
@@ -100,8 +95,6 @@ private:
     bool m_running = false;
     QTimer *m_realtimeTimer;
     QTimer *m_cumulativeTimer;
-    std::unique_ptr<Cycle> m_cycle;
-    quint64 m_generation = 0;
 
     SnapshotBuilder m_builder;
     StatsNotices m_notices;
@@ -112,6 +105,7 @@ private:
     QJsonArray m_lastSnapshot;
     bool m_hasSnapshot = false;
     qint64 m_lastGoodMs = 0;
+    std::unique_ptr<StatsCycle> m_cycle; // last: it goes first, while what it uses remains
 };
 
 } // namespace flex::stats

@@ -14,6 +14,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
 
@@ -62,6 +64,7 @@ private Q_SLOTS:
     void subscriptionFilter();
     void pollerMidnightRolloverNewYork();
     void pollerRequestsPerCycleAt100Queues();
+    void pollerAbandonedCycleCancelsRequests();
 };
 
 void tst_StatsUnit::mapRealtime_data()
@@ -486,6 +489,68 @@ void tst_StatsUnit::pollerRequestsPerCycleAt100Queues()
     QCOMPARE(emu.counters(u"ListTaskQueue"_s).requests, cycles);
     QCOMPARE(emu.counters(u"ListTaskQueuesStatistics"_s).requests, 4 * cycles);
     QCOMPARE(emu.totalCounters().requests, 5 * cycles);
+}
+
+// A TaskRouter that reads requests and never answers: stop() and a change of
+// channels destroy the cycle in flight, which aborts its requests (the server
+// sees the connections closed) and reports nothing.
+void tst_StatsUnit::pollerAbandonedCycleCancelsRequests()
+{
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    int open = 0;
+    int requests = 0;
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        while (QTcpSocket *socket = server.nextPendingConnection()) {
+            ++open;
+            connect(socket, &QTcpSocket::readyRead, socket, [&requests, socket] {
+                if (socket->readAll().contains("GET "))
+                    ++requests;
+            });
+            connect(socket, &QTcpSocket::disconnected, socket, [&open, socket] {
+                --open;
+                socket->deleteLater();
+            });
+        }
+    });
+    twilio::TwilioClient client;
+    stats::StatsPoller poller(client);
+    stats::StatsSettings s = stats::StatsSettings::fromConfig(flex::config::Config::defaults());
+    s.taskrouterUrl = QUrl(u"http://127.0.0.1:%1"_s.arg(server.serverPort()));
+    s.workspaceSid = u"WS0123456789abcdef0123456789abcdef"_s;
+    s.realtimeInterval = std::chrono::seconds(1);
+    s.channels = {u"all"_s, u"voice"_s};
+    poller.configure(s);
+    int reports = 0;
+    connect(&poller, &stats::StatsPoller::cycleFinished, this, [&reports] { ++reports; });
+
+    poller.start();
+    // TaskQueues + Statistics for each of the two channels.
+    QTRY_COMPARE_WITH_TIMEOUT(requests, 3, 15000);
+    QVERIFY(poller.isCycleRunning());
+    QCOMPARE(client.inFlight(), 3);
+    poller.stop();
+    QVERIFY(!poller.isCycleRunning());
+    QCOMPARE(client.inFlight(), 0);
+    QCOMPARE(client.waiting(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(open, 0, 15000);
+
+    // A new shape replaces the cycle in flight: the old one's requests stop.
+    client.setMaxInFlight(2); // the third request of a cycle waits in the line
+    poller.start();
+    QTRY_COMPARE_WITH_TIMEOUT(requests, 5, 15000);
+    QCOMPARE(client.waiting(), 1);
+    s.channels = {u"all"_s};
+    poller.configure(s);
+    QCOMPARE(client.inFlight(), 0); // the new cycle starts from the event loop
+    QCOMPARE(client.waiting(), 0);  // the queued request of the old cycle was never sent
+    QTRY_COMPARE_WITH_TIMEOUT(requests, 7, 15000); // the new cycle: TaskQueues + "all"
+    QCOMPARE(client.inFlight(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(open, 2, 15000); // the old cycle's connections closed
+    poller.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(open, 0, 15000);
+    QCOMPARE(requests, 7);
+    QCOMPARE(reports, 0);
 }
 
 QTEST_GUILESS_MAIN(tst_StatsUnit)

@@ -299,6 +299,8 @@ private Q_SLOTS:
     void pagingGuards_data();
     void pagingGuards();
     void contextDestroyed();
+    void contextDestroyedStopsPageWalk();
+    void pagingCountsRetries();
     void clientDestroyedWithRequestsInFlight();
     void drain();
     void metricsCounted();
@@ -816,18 +818,20 @@ void tst_TwilioClient::paging()
     };
     TwilioClient client;
     int calls = 0;
+    int requests = 0;
     QJsonArray all;
     std::optional<TwilioError> error;
     client.getAllPages(server.url(QStringLiteral("/TaskQueues?PageSize=2&Page=0")), QString(),
-                       QStringLiteral("ListTaskQueue"), this,
-                       [&](const QJsonArray &items, const std::optional<TwilioError> &e) {
+                       QStringLiteral("ListTaskQueue"), this, [&](const PagesResult &r) {
                            ++calls;
-                           all = items;
-                           error = e;
+                           all = r.items;
+                           requests = r.requests;
+                           error = r.error;
                        });
     QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWait);
     QVERIFY(!error);
     QCOMPARE(server.received.size(), 3);
+    QCOMPARE(requests, 3);
     QCOMPARE(all.size(), 6);
     for (int i = 0; i < 6; ++i)
         QCOMPARE(all.at(i).toObject().value(QLatin1String("sid")).toString(),
@@ -898,11 +902,10 @@ void tst_TwilioClient::pagingAcrossTwilioHosts()
     QJsonArray all;
     std::optional<TwilioError> error;
     client.getAllPages(server.url(QStringLiteral("/TaskQueues?Page=0")), QString(),
-                       QStringLiteral("ListTaskQueue"), this,
-                       [&](const QJsonArray &items, const std::optional<TwilioError> &e) {
+                       QStringLiteral("ListTaskQueue"), this, [&](const PagesResult &r) {
                            ++calls;
-                           all = items;
-                           error = e;
+                           all = r.items;
+                           error = r.error;
                        });
     QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWait);
     QVERIFY2(!error, qPrintable(error ? error->toString() : QString()));
@@ -930,10 +933,10 @@ void tst_TwilioClient::pagingThroughRegionalEmulator()
     const QUrl first(emulator.baseUrl().toString() + QStringLiteral("/v1/Workspaces/") +
                      config.workspaceSid + QStringLiteral("/TaskQueues?PageSize=2"));
     client.getAllPages(first, QStringLiteral("task_queues"), QStringLiteral("ListTaskQueue"), this,
-                       [&](const QJsonArray &items, const std::optional<TwilioError> &e) {
+                       [&](const PagesResult &r) {
                            ++calls;
-                           all = items;
-                           error = e;
+                           all = r.items;
+                           error = r.error;
                        });
     QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWait);
     QVERIFY2(!error, qPrintable(error ? error->toString() : QString()));
@@ -1005,11 +1008,10 @@ void tst_TwilioClient::pagingGuards()
     std::optional<TwilioError> error;
     QJsonArray all;
     client.getAllPages(server.url(QStringLiteral("/list")), QStringLiteral("channels"),
-                       QStringLiteral("ListTaskChannel"), this,
-                       [&](const QJsonArray &items, const std::optional<TwilioError> &e) {
+                       QStringLiteral("ListTaskChannel"), this, [&](const PagesResult &r) {
                            ++calls;
-                           all = items;
-                           error = e;
+                           all = r.items;
+                           error = r.error;
                        });
     QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWait);
     QVERIFY(error);
@@ -1029,11 +1031,16 @@ void tst_TwilioClient::contextDestroyed()
     Capture capture;
     client.send(get(server.url(QStringLiteral("/x"))), context.get(), capture.handler());
     QTRY_COMPARE_WITH_TIMEOUT(server.received.size(), 1, kWait);
+    QCOMPARE(server.open, 1);
+    QCOMPARE(client.inFlight(), 1);
+    // Cancelling is destroying the context: the request in flight is aborted
+    // at once, and the server sees its connection closed.
     context.reset();
-    server.releaseOne();
-    QVERIFY(finished.wait(kWait));
-    QCOMPARE(capture.calls, 0);
     QCOMPARE(client.inFlight(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(server.open, 0, kWait);
+    server.releaseOne(); // nobody to answer any more
+    QCOMPARE(capture.calls, 0);
+    QCOMPARE(finished.size(), 0); // an abort is ours, not an exchange with Twilio
 
     // A request whose context died while queued never reaches the server.
     client.setMaxInFlight(1);
@@ -1048,6 +1055,77 @@ void tst_TwilioClient::contextDestroyed()
     QCOMPARE(client.inFlight(), 0);
     QCOMPARE(client.waiting(), 0);
     QCOMPARE(server.received.size(), 2);
+}
+
+namespace {
+
+// A list of two pages: /list?Page=0 names /list?Page=1 as its next page.
+FakeResponse listPage(FakeServer &server, const ReceivedRequest &request)
+{
+    const bool first = request.path.endsWith("Page=0");
+    const QJsonValue next = first
+                                ? QJsonValue(server.url(QStringLiteral("/list?Page=1")).toString())
+                                : QJsonValue(QJsonValue::Null);
+    const QJsonObject body{
+        {QStringLiteral("channels"), QJsonArray{first ? 1 : 2}},
+        {QStringLiteral("meta"), QJsonObject{{QStringLiteral("key"), QStringLiteral("channels")},
+                                             {QStringLiteral("next_page_url"), next}}}};
+    return respond(200, QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+} // namespace
+
+// Destroying a walk's context while its second page is held by the server:
+// that request is aborted, the walk sends nothing more, its handler never runs.
+void tst_TwilioClient::contextDestroyedStopsPageWalk()
+{
+    FakeServer server;
+    QVERIFY(server.listen());
+    server.responder = [&server](const ReceivedRequest &request) {
+        FakeResponse response = listPage(server, request);
+        response.hold = request.path.endsWith("Page=1");
+        return response;
+    };
+    TwilioClient client;
+    auto context = std::make_unique<QObject>();
+    int calls = 0;
+    client.getAllPages(server.url(QStringLiteral("/list?Page=0")), QStringLiteral("channels"),
+                       QStringLiteral("ListTaskChannel"), context.get(),
+                       [&calls](const PagesResult &) { ++calls; });
+    QTRY_COMPARE_WITH_TIMEOUT(server.held(), 1, kWait);
+    QCOMPARE(server.open, 1);
+    QCOMPARE(client.inFlight(), 1);
+    context.reset();
+    QCOMPARE(client.inFlight(), 0);
+    QCOMPARE(client.waiting(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(server.open, 0, kWait);
+    server.releaseAll();
+    QCOMPARE(calls, 0);
+    QCOMPARE(server.received.size(), 2);
+}
+
+// A walk counts every HTTP request it took: pages and their retries.
+void tst_TwilioClient::pagingCountsRetries()
+{
+    FakeServer server;
+    QVERIFY(server.listen());
+    int answered = 0;
+    server.responder = [&server, &answered](const ReceivedRequest &request) {
+        if (answered++ == 0)
+            return respond(503, QByteArray(), {{"Retry-After", "0"}});
+        return listPage(server, request);
+    };
+    TwilioClient client;
+    client.setRetryPolicy(fastRetries());
+    std::optional<PagesResult> result;
+    client.getAllPages(server.url(QStringLiteral("/list?Page=0")), QStringLiteral("channels"),
+                       QStringLiteral("ListTaskChannel"), this,
+                       [&result](const PagesResult &r) { result = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), kWait);
+    QVERIFY2(result->ok(), qPrintable(result->error ? result->error->toString() : QString()));
+    QCOMPARE(result->items, (QJsonArray{1, 2}));
+    QCOMPARE(server.received.size(), 3);
+    QCOMPARE(result->requests, 3);
 }
 
 void tst_TwilioClient::clientDestroyedWithRequestsInFlight()
