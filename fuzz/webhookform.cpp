@@ -5,6 +5,7 @@
 #include "dial/callstatus.h"
 #include "dial/webhookroutes.h"
 #include "twilio/requestvalidator.h"
+#include "twilio/twiliorequest.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -21,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QByteArray query = second < 0 ? QByteArray() : input.mid(first + 1, second - first - 1);
     const QByteArray body = second < 0 ? QByteArray() : input.mid(second + 1);
 
-    const twilio::SignatureParams params = dial::WebhookRoutes::parseForm(body);
+    const twilio::SignatureParams params = twilio::decodeForm(body);
     for (const auto &[name, value] : params) {
         if (name == u"CallStatus")
             (void)dial::parseCallStatus(value);

@@ -5,6 +5,7 @@
 #include "ops/logcategories.h"
 #include "ops/logging.h"
 #include "ops/metrics.h"
+#include "twilio/twiliorequest.h"
 #include "twilio/twimlbuilder.h"
 
 #include <QHttpServer>
@@ -98,23 +99,6 @@ void WebhookRoutes::registerRoutes(QHttpServer &http)
         [this](const QHttpServerRequest &request) { return toHttp(twiml(fromHttp(request))); });
 }
 
-twilio::SignatureParams WebhookRoutes::parseForm(const QByteArray &body)
-{
-    twilio::SignatureParams params;
-    for (const QByteArray &pair : body.split('&')) {
-        if (pair.isEmpty())
-            continue;
-        const qsizetype eq = pair.indexOf('=');
-        QByteArray name = eq < 0 ? pair : pair.left(eq);
-        QByteArray value = eq < 0 ? QByteArray() : pair.mid(eq + 1);
-        name.replace('+', ' ');
-        value.replace('+', ' ');
-        params.append({QString::fromUtf8(QByteArray::fromPercentEncoding(name)),
-                       QString::fromUtf8(QByteArray::fromPercentEncoding(value))});
-    }
-    return params;
-}
-
 QString WebhookRoutes::signedUrl(const WebhookRequest &request) const
 {
     QString url = m_base + request.path;
@@ -149,7 +133,7 @@ bool WebhookRoutes::authentic(const WebhookRequest &request, const twilio::Signa
 
 WebhookAnswer WebhookRoutes::statusCallback(const WebhookRequest &request)
 {
-    const twilio::SignatureParams params = parseForm(request.body);
+    const twilio::SignatureParams params = twilio::decodeForm(request.body);
     if (!authentic(request, params, "callStatus"))
         return plain(403, "Forbidden\n");
 
@@ -187,7 +171,7 @@ WebhookAnswer WebhookRoutes::statusCallback(const WebhookRequest &request)
 
 WebhookAnswer WebhookRoutes::twiml(const WebhookRequest &request)
 {
-    const twilio::SignatureParams params = parseForm(request.body);
+    const twilio::SignatureParams params = twilio::decodeForm(request.body);
     if (!authentic(request, params, "callHandlerTwiml"))
         return plain(403, "Forbidden\n");
 

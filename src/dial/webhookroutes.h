@@ -58,8 +58,6 @@ public:
     WebhookAnswer statusCallback(const WebhookRequest &request);
     WebhookAnswer twiml(const WebhookRequest &request);
 
-    // application/x-www-form-urlencoded, repeated names kept in order.
-    static twilio::SignatureParams parseForm(const QByteArray &body);
     // The URL Twilio requested, as it signed it.
     QString signedUrl(const WebhookRequest &request) const;
 

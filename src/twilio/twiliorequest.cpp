@@ -25,6 +25,23 @@ QByteArray encodeForm(const FormFields &fields)
     return out;
 }
 
+FormFields decodeForm(const QByteArray &body)
+{
+    FormFields fields;
+    for (const QByteArray &pair : body.split('&')) {
+        if (pair.isEmpty())
+            continue;
+        const qsizetype eq = pair.indexOf('=');
+        QByteArray name = eq < 0 ? pair : pair.left(eq);
+        QByteArray value = eq < 0 ? QByteArray() : pair.mid(eq + 1);
+        name.replace('+', ' ');
+        value.replace('+', ' ');
+        fields.append({QString::fromUtf8(QByteArray::fromPercentEncoding(name)),
+                       QString::fromUtf8(QByteArray::fromPercentEncoding(value))});
+    }
+    return fields;
+}
+
 milliseconds RetryPolicy::delayFor(int retry, std::optional<milliseconds> retryAfter,
                                    double jitter01) const
 {

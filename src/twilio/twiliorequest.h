@@ -19,6 +19,10 @@ using FormFields = QList<QPair<QString, QString>>; // repeated keys allowed, ord
 // Encodes application/x-www-form-urlencoded as Twilio expects: UTF-8, every
 // reserved byte percent-encoded, space as %20, repeated keys repeated.
 QByteArray encodeForm(const FormFields &fields);
+// Reads application/x-www-form-urlencoded (a webhook's body): '+' and %20 are
+// spaces, invalid %-escapes stay as they are, empty pairs are skipped, a name
+// without '=' has an empty value, repeated names are kept in order.
+FormFields decodeForm(const QByteArray &body);
 
 struct TwilioRequest
 {

@@ -4,6 +4,7 @@
 #include "prerequisite.h"
 #include "testenvironment.h"
 #include "twilio/requestvalidator.h"
+#include "twilio/twiliorequest.h"
 
 #include <QDir>
 #include <QFile>
@@ -204,14 +205,7 @@ HttpAnswer tst_DialIntegration::post(TestEnvironment &env, const QString &pathAn
                       QByteArrayLiteral("application/x-www-form-urlencoded"));
     if (!signature.isNull())
         request.setRawHeader("X-Twilio-Signature", signature);
-    QByteArray body;
-    QUrlQuery form;
-    for (const auto &[name, value] : params) {
-        if (!body.isEmpty())
-            body += '&';
-        body += QUrl::toPercentEncoding(name) + '=' + QUrl::toPercentEncoding(value);
-    }
-    std::unique_ptr<QNetworkReply> reply(m_nam.post(request, body));
+    std::unique_ptr<QNetworkReply> reply(m_nam.post(request, flex::twilio::encodeForm(params)));
     QSignalSpy finished(reply.get(), &QNetworkReply::finished);
     if (!reply->isFinished() && !finished.wait(Timeout))
         return {};
