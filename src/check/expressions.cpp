@@ -36,11 +36,11 @@ QString squeeze(const QString &text)
     return out;
 }
 
-// True when text[0] is '(' and its partner is the last character.
-bool wrappedInParentheses(const QString &text)
+// Visits each character outside quoted constants with the parenthesis depth
+// after it (an opening one counts, a closing one no longer); stops when
+// visit returns true.
+template <typename Visit> void scanTopLevel(const QString &text, Visit visit)
 {
-    if (text.size() < 2 || !text.startsWith(u'(') || !text.endsWith(u')'))
-        return false;
     int depth = 0;
     bool quoted = false;
     for (qsizetype i = 0; i < text.size(); ++i) {
@@ -51,10 +51,25 @@ bool wrappedInParentheses(const QString &text)
             continue;
         if (c == u'(')
             ++depth;
-        else if (c == u')' && --depth == 0)
-            return i == text.size() - 1;
+        else if (c == u')')
+            --depth;
+        if (visit(i, c, depth))
+            return;
     }
-    return false;
+}
+
+// True when text[0] is '(' and its partner is the last character.
+bool wrappedInParentheses(const QString &text)
+{
+    if (text.size() < 2 || !text.startsWith(u'(') || !text.endsWith(u')'))
+        return false;
+    qsizetype partner = -1;
+    scanTopLevel(text, [&](qsizetype i, QChar c, int depth) {
+        if (c == u')' && depth == 0)
+            partner = i;
+        return partner >= 0;
+    });
+    return partner == text.size() - 1;
 }
 
 // A whole expression in quotes ("task.x==worker.y"), as pasted from a document.
@@ -91,26 +106,20 @@ QString dotted(const QString &operand)
 // The two operands of a top-level a==b, or nothing.
 std::optional<QStringList> equalityOperands(const QString &normalized)
 {
-    bool quoted = false;
-    int depth = 0;
     qsizetype at = -1;
-    for (qsizetype i = 0; i + 1 < normalized.size(); ++i) {
-        const QChar c = normalized.at(i);
-        if (c == u'\'')
-            quoted = !quoted;
-        if (quoted)
-            continue;
-        if (c == u'(')
-            ++depth;
-        else if (c == u')')
-            --depth;
-        else if (depth == 0 && c == u'=' && normalized.at(i + 1) == u'=') {
-            if (at >= 0)
-                return std::nullopt; // a==b==c
-            at = i;
-            ++i;
-        }
-    }
+    bool several = false;
+    qsizetype skip = -1; // the second '=' of the last "=="
+    scanTopLevel(normalized, [&](qsizetype i, QChar c, int depth) {
+        if (i == skip || depth != 0 || c != u'=' || i + 1 >= normalized.size() ||
+            normalized.at(i + 1) != u'=')
+            return false;
+        several = at >= 0; // a==b==c
+        at = i;
+        skip = i + 1;
+        return several;
+    });
+    if (several)
+        return std::nullopt;
     if (at <= 0 || at + 2 >= normalized.size())
         return std::nullopt;
     const QString before = normalized.at(at - 1);
