@@ -82,12 +82,6 @@ void ContactCentre::setFrozen(bool frozen)
         m_timer->start();
 }
 
-void ContactCentre::setTickInterval(std::chrono::milliseconds interval)
-{
-    m_config.tickInterval = interval;
-    m_timer->setInterval(interval);
-}
-
 void ContactCentre::tick()
 {
     const qint64 interval = std::max<qint64>(1, m_config.tickInterval.count());
@@ -95,7 +89,28 @@ void ContactCentre::tick()
         step(m_nowMs + interval);
     else
         step(std::max(QDateTime::currentMSecsSinceEpoch(), m_nowMs + 1));
-    Q_EMIT ticked();
+}
+
+void ContactCentre::advance(int ticks)
+{
+    for (int i = 0; i < ticks; ++i)
+        tick();
+}
+
+QStringList ContactCentre::queueSids() const
+{
+    QStringList out;
+    for (const TaskQueue &q : m_queues)
+        out.append(q.sid);
+    return out;
+}
+
+QStringList ContactCentre::channelNames() const
+{
+    QStringList out;
+    for (const TaskChannel &c : m_channels)
+        out.append(c.uniqueName);
+    return out;
 }
 
 void ContactCentre::step(qint64 newNowMs)

@@ -5,7 +5,7 @@
 #include "faultinjector.h"
 #include "setupapi.h"
 #include "statscalculator.h"
-#include "twilioemulator.h"
+#include "twilioapi.h"
 #include "twilioerror.h"
 
 #include <QDateTime>
@@ -22,6 +22,11 @@ HttpResponse controlError(int status, const QString &message)
     return jsonResponse(status, QJsonObject{{QStringLiteral("error"), message}});
 }
 
+HttpResponse ok()
+{
+    return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+}
+
 QJsonArray paramsJson(const QList<QPair<QString, QString>> &params)
 {
     QJsonArray out;
@@ -32,9 +37,9 @@ QJsonArray paramsJson(const QList<QPair<QString, QString>> &params)
 
 } // namespace
 
-ControlApi::ControlApi(TwilioEmulator *emulator)
-    : QObject(emulator)
-    , m_emulator(emulator)
+ControlApi::ControlApi(const EmulatorParts &parts, QObject *parent)
+    : QObject(parent)
+    , m_parts(parts)
 {
     addStateRoutes();
     addFaultRoutes();
@@ -42,10 +47,9 @@ ControlApi::ControlApi(TwilioEmulator *emulator)
     addCallRoutes();
 }
 
-void ControlApi::route(const QByteArray &method, const QString &path, Handler handler)
+void ControlApi::route(const QByteArray &method, const QString &pathPattern, Handler handler)
 {
-    const bool prefix = path.endsWith(QLatin1Char('/'));
-    m_routes.push_back({method, path, prefix, std::move(handler)});
+    m_routes.push_back({method, QRegularExpression(u'^' + pathPattern + u'$'), std::move(handler)});
 }
 
 HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origin)
@@ -64,8 +68,9 @@ HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origi
     for (const Route &r : m_routes) {
         if (!r.method.isEmpty() && r.method != request.method)
             continue;
-        if (r.prefix ? path.startsWith(r.path) && path.size() > r.path.size() : path == r.path) {
-            call.tail = r.prefix ? path.mid(r.path.size()) : QString();
+        const QRegularExpressionMatch match = r.pattern.match(path);
+        if (match.hasMatch()) {
+            call.sid = match.captured(1);
             return r.handler(call);
         }
     }
@@ -74,92 +79,73 @@ HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origi
 
 void ControlApi::addStateRoutes()
 {
-    TwilioEmulator &e = *m_emulator;
-    const auto state = [&e](const Call &call) {
-        const EmulatorConfig &c = e.config();
-        QJsonArray operations;
-        for (const QString &op : FaultInjector::operations())
-            operations.append(op);
-        return jsonResponse(
-            200, QJsonObject{
-                     {QStringLiteral("baseUrl"), call.origin},
-                     {QStringLiteral("accountSid"), c.accountSid},
-                     {QStringLiteral("authToken"), c.authToken},
-                     {QStringLiteral("apiKeySid"), c.apiKeySid},
-                     {QStringLiteral("apiKeySecret"), c.apiKeySecret},
-                     {QStringLiteral("workspaceSid"), c.workspaceSid},
-                     {QStringLiteral("workflowSid"), c.workflowSid},
-                     {QStringLiteral("frozen"), e.m_model->isFrozen()},
-                     {QStringLiteral("now"), e.now().toString(Qt::ISODateWithMs)},
-                     {QStringLiteral("queues"), QJsonArray::fromStringList(e.queueSids())},
-                     {QStringLiteral("channels"), QJsonArray::fromStringList(e.channelNames())},
-                     {QStringLiteral("operations"), operations},
-                     {QStringLiteral("callStepMs"), qint64(e.m_calls->stepInterval().count())},
-                     {QStringLiteral("talkTimeMs"), qint64(e.m_calls->talkTime().count())},
-                 });
-    };
-    route("GET", QString(), state);
-    route("GET", QStringLiteral("/state"), state);
-    route("POST", QStringLiteral("/reset"), [&e](const Call &) {
-        e.reset();
-        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+    const EmulatorParts &p = m_parts;
+    route("GET", QString(), [this](const Call &call) { return state(call); });
+    route("GET", QStringLiteral("/state"), [this](const Call &call) { return state(call); });
+    route("POST", QStringLiteral("/reset"), [p](const Call &) {
+        p.reset();
+        return ok();
     });
     route("GET", QStringLiteral("/fidelity"),
-          [&e](const Call &) { return jsonResponse(200, e.fidelity().toJson()); });
-    route("POST", QStringLiteral("/fidelity"), [&e](const Call &call) {
+          [p](const Call &) { return jsonResponse(200, p.api.fidelity().toJson()); });
+    route("POST", QStringLiteral("/fidelity"), [p](const Call &call) {
         QString error;
-        if (!e.fidelity().apply(call.body, &error))
+        if (!p.api.fidelity().apply(call.body, &error))
             return controlError(400, error);
-        return jsonResponse(200, e.fidelity().toJson());
+        return jsonResponse(200, p.api.fidelity().toJson());
     });
     route({}, QStringLiteral("/setup"),
-          [&e](const Call &call) { return e.m_setupApi->control(call.request.method, call.body); });
-    route("POST", QStringLiteral("/tokens"),
-          [&e](const Call &call) { return addToken(e, call.body); });
+          [p](const Call &call) { return p.setupApi.control(call.request.method, call.body); });
+    route("POST", QStringLiteral("/tokens"), [this](const Call &call) { return addToken(call); });
+}
+
+HttpResponse ControlApi::state(const Call &call) const
+{
+    const EmulatorConfig &c = m_parts.config;
+    const ContactCentre &model = m_parts.model;
+    return jsonResponse(
+        200,
+        QJsonObject{
+            {QStringLiteral("baseUrl"), call.origin},
+            {QStringLiteral("accountSid"), c.accountSid},
+            {QStringLiteral("authToken"), c.authToken},
+            {QStringLiteral("apiKeySid"), c.apiKeySid},
+            {QStringLiteral("apiKeySecret"), c.apiKeySecret},
+            {QStringLiteral("workspaceSid"), c.workspaceSid},
+            {QStringLiteral("workflowSid"), c.workflowSid},
+            {QStringLiteral("frozen"), model.isFrozen()},
+            {QStringLiteral("now"), model.now().toString(Qt::ISODateWithMs)},
+            {QStringLiteral("queues"), QJsonArray::fromStringList(model.queueSids())},
+            {QStringLiteral("channels"), QJsonArray::fromStringList(model.channelNames())},
+            {QStringLiteral("operations"), QJsonArray::fromStringList(FaultInjector::operations())},
+            {QStringLiteral("callStepMs"), qint64(m_parts.calls.stepInterval().count())},
+            {QStringLiteral("talkTimeMs"), qint64(m_parts.calls.talkTime().count())},
+        });
 }
 
 void ControlApi::addFaultRoutes()
 {
-    TwilioEmulator &e = *m_emulator;
+    FaultInjector &faults = m_parts.faults;
     route("GET", QStringLiteral("/faults"),
-          [&e](const Call &) { return jsonResponse(200, e.m_faults->faultsJson()); });
-    route("DELETE", QStringLiteral("/faults"), [&e](const Call &call) {
-        e.clearFaults(call.request.query.queryItemValue(QStringLiteral("operation")));
-        return jsonResponse(200, e.m_faults->faultsJson());
+          [&faults](const Call &) { return jsonResponse(200, faults.faultsJson()); });
+    route("DELETE", QStringLiteral("/faults"), [&faults](const Call &call) {
+        faults.clearFaults(call.request.query.queryItemValue(QStringLiteral("operation")));
+        return jsonResponse(200, faults.faultsJson());
     });
-    route("POST", QStringLiteral("/faults"), [&e](const Call &call) {
-        const QJsonObject &body = call.body;
-        const QString op = body.value(QStringLiteral("operation")).toString();
-        const auto kind =
-            Fault::kindFromString(body.value(QStringLiteral("kind")).toVariant().toString());
-        if (!FaultInjector::operations().contains(op))
-            return controlError(400, QStringLiteral("unknown operation: ") + op);
-        if (!kind)
-            return controlError(
-                400, QStringLiteral("kind must be 401, 404, 429, 500, 503, delay or drop"));
-        Fault f;
-        f.kind = *kind;
-        f.remaining = body.value(QStringLiteral("count")).toInt(1);
-        if (f.remaining == 0)
-            f.remaining = 1;
-        f.retryAfterSeconds = body.value(QStringLiteral("retryAfter")).toInt(1);
-        f.delay = std::chrono::milliseconds(body.value(QStringLiteral("delayMs")).toInt(0));
-        e.m_faults->addFault(op, f);
-        return jsonResponse(200, e.m_faults->faultsJson());
-    });
-    route("POST", QStringLiteral("/faults/clear"), [&e](const Call &call) {
-        e.clearFaults(call.body.value(QStringLiteral("operation")).toString());
-        return jsonResponse(200, e.m_faults->faultsJson());
+    route("POST", QStringLiteral("/faults"), [this](const Call &call) { return addFault(call); });
+    route("POST", QStringLiteral("/faults/clear"), [&faults](const Call &call) {
+        faults.clearFaults(call.body.value(QStringLiteral("operation")).toString());
+        return jsonResponse(200, faults.faultsJson());
     });
     route("GET", QStringLiteral("/counters"),
-          [&e](const Call &) { return jsonResponse(200, e.m_faults->countersJson()); });
-    route("POST", QStringLiteral("/counters/reset"), [&e](const Call &) {
-        e.resetCounters();
-        return jsonResponse(200, e.m_faults->countersJson());
+          [&faults](const Call &) { return jsonResponse(200, faults.countersJson()); });
+    route("POST", QStringLiteral("/counters/reset"), [&faults](const Call &) {
+        faults.resetCounters();
+        return jsonResponse(200, faults.countersJson());
     });
-    route("GET", QStringLiteral("/requests"), [&e](const Call &) {
+    route("GET", QStringLiteral("/requests"), [&faults](const Call &) {
         QJsonArray out;
-        for (const RecordedRequestInfo &r : e.recentRequests()) {
+        for (const RecordedRequest &r : faults.recentRequests()) {
             out.append(QJsonObject{{QStringLiteral("operation"), r.operation},
                                    {QStringLiteral("method"), r.method},
                                    {QStringLiteral("path"), r.path},
@@ -171,78 +157,88 @@ void ControlApi::addFaultRoutes()
     });
 }
 
+HttpResponse ControlApi::addFault(const Call &call) const
+{
+    const QJsonObject &body = call.body;
+    const QString op = body.value(QStringLiteral("operation")).toString();
+    const auto kind =
+        Fault::kindFromString(body.value(QStringLiteral("kind")).toVariant().toString());
+    if (!FaultInjector::operations().contains(op))
+        return controlError(400, QStringLiteral("unknown operation: ") + op);
+    if (!kind)
+        return controlError(400,
+                            QStringLiteral("kind must be 401, 404, 429, 500, 503, delay or drop"));
+    Fault f;
+    f.kind = *kind;
+    f.remaining = body.value(QStringLiteral("count")).toInt(1);
+    f.retryAfterSeconds = body.value(QStringLiteral("retryAfter")).toInt(1);
+    f.delay = std::chrono::milliseconds(body.value(QStringLiteral("delayMs")).toInt(0));
+    m_parts.faults.addFault(op, f);
+    return jsonResponse(200, m_parts.faults.faultsJson());
+}
+
 void ControlApi::addModelRoutes()
 {
-    TwilioEmulator &e = *m_emulator;
-    route("GET", QStringLiteral("/queues"), [&e](const Call &) {
+    ContactCentre &model = m_parts.model;
+    route("GET", QStringLiteral("/queues"), [&model](const Call &) {
         QJsonArray out;
-        for (const TaskQueue &q : e.m_model->queues())
+        for (const TaskQueue &q : model.queues())
             out.append(QJsonObject{{QStringLiteral("sid"), q.sid},
                                    {QStringLiteral("friendly_name"), q.friendlyName}});
         return jsonResponse(200, QJsonObject{{QStringLiteral("queues"), out}});
     });
-    route("POST", QStringLiteral("/queues"), [&e](const Call &call) {
+    route("POST", QStringLiteral("/queues"), [&model](const Call &call) {
         const QString name = call.body.value(QStringLiteral("name")).toString();
         if (name.isEmpty())
             return controlError(400, QStringLiteral("name is required"));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("sid"), e.addQueue(name)},
+        return jsonResponse(200, QJsonObject{{QStringLiteral("sid"), model.addQueue(name)},
                                              {QStringLiteral("friendly_name"), name}});
     });
-    route("DELETE", QStringLiteral("/queues/"), [&e](const Call &call) {
-        if (!e.removeQueue(call.tail))
+    route("DELETE", QStringLiteral("/queues/(.+)"), [&model](const Call &call) {
+        if (!model.removeQueue(call.sid))
             return controlError(404, QStringLiteral("no such queue"));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+        return ok();
     });
-    // POST /queues/{WQ}/history
-    route("POST", QStringLiteral("/queues/"), [&e](const Call &call) {
-        if (!call.tail.endsWith(QLatin1String("/history")))
-            return controlError(404, QStringLiteral("unknown control route"));
-        const QString sid = call.tail.chopped(int(qstrlen("/history")));
-        if (!e.m_model->queue(sid))
-            return controlError(404, QStringLiteral("no such queue"));
-        const int tasks = call.body.value(QStringLiteral("tasks")).toInt(0);
-        if (tasks <= 0 || tasks > 100'000)
-            return controlError(400, QStringLiteral("tasks must be 1..100000"));
-        e.addHistory(
-            sid, call.body.value(QStringLiteral("channel")).toString(QStringLiteral("voice")),
-            tasks, std::chrono::seconds(call.body.value(QStringLiteral("waitSeconds")).toInt(0)));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
-    });
-    route("POST", QStringLiteral("/tick"), [&e](const Call &call) {
-        e.tick(std::max(1, call.body.value(QStringLiteral("count")).toInt(1)));
+    route("POST", QStringLiteral("/queues/(.*)/history"),
+          [this](const Call &call) { return addHistory(call); });
+    route("POST", QStringLiteral("/tick"), [&model](const Call &call) {
+        model.advance(std::max(1, call.body.value(QStringLiteral("count")).toInt(1)));
         return jsonResponse(
-            200, QJsonObject{{QStringLiteral("now"), e.now().toString(Qt::ISODateWithMs)}});
+            200, QJsonObject{{QStringLiteral("now"), model.now().toString(Qt::ISODateWithMs)}});
     });
-    route("POST", QStringLiteral("/freeze"), [&e](const Call &call) {
-        e.setFrozen(call.body.value(QStringLiteral("frozen")).toBool(true));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("frozen"), e.m_model->isFrozen()}});
+    route("POST", QStringLiteral("/freeze"), [&model](const Call &call) {
+        model.setFrozen(call.body.value(QStringLiteral("frozen")).toBool(true));
+        return jsonResponse(200, QJsonObject{{QStringLiteral("frozen"), model.isFrozen()}});
     });
-    route("GET", QStringLiteral("/stats/"), [&e](const Call &call) { return stats(e, call); });
+    route("GET", QStringLiteral("/stats/(.+)"), [this](const Call &call) { return stats(call); });
+}
+
+// POST /queues/{WQ}/history {tasks, channel, waitSeconds}
+HttpResponse ControlApi::addHistory(const Call &call) const
+{
+    if (!m_parts.model.queue(call.sid))
+        return controlError(404, QStringLiteral("no such queue"));
+    const int tasks = call.body.value(QStringLiteral("tasks")).toInt(0);
+    if (tasks <= 0 || tasks > 100'000)
+        return controlError(400, QStringLiteral("tasks must be 1..100000"));
+    const qint64 waitMs = 1000 * qint64(call.body.value(QStringLiteral("waitSeconds")).toInt(0));
+    m_parts.model.addHistory(
+        call.sid, call.body.value(QStringLiteral("channel")).toString(QStringLiteral("voice")),
+        tasks, waitMs);
+    return ok();
 }
 
 void ControlApi::addCallRoutes()
 {
-    TwilioEmulator &e = *m_emulator;
-    route("POST", QStringLiteral("/calls/config"), [&e](const Call &call) {
-        const QJsonObject &body = call.body;
-        if (body.contains(QStringLiteral("callStepMs")))
-            e.setCallStepInterval(
-                std::chrono::milliseconds(body.value(QStringLiteral("callStepMs")).toInt()));
-        if (body.contains(QStringLiteral("talkTimeMs")))
-            e.setTalkTime(
-                std::chrono::milliseconds(body.value(QStringLiteral("talkTimeMs")).toInt()));
-        if (body.contains(QStringLiteral("reorderCallbacks")))
-            e.setReorderCallbacks(body.value(QStringLiteral("reorderCallbacks")).toBool());
-        if (body.contains(QStringLiteral("earlyCallbacks")))
-            e.setEarlyCallbacks(body.value(QStringLiteral("earlyCallbacks")).toBool());
-        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+    CallSimulator &calls = m_parts.calls;
+    route("POST", QStringLiteral("/calls/config"),
+          [this](const Call &call) { return configureCalls(call); });
+    route("GET", QStringLiteral("/calls"), [&calls](const Call &) {
+        return jsonResponse(200, QJsonObject{{QStringLiteral("calls"), calls.callsJson()}});
     });
-    route("GET", QStringLiteral("/calls"), [&e](const Call &) {
-        return jsonResponse(200, QJsonObject{{QStringLiteral("calls"), e.m_calls->callsJson()}});
-    });
-    route("GET", QStringLiteral("/callbacks"), [&e](const Call &) {
+    route("GET", QStringLiteral("/callbacks"), [&calls](const Call &) {
         QJsonArray out;
-        for (const OutgoingRequest &r : e.outgoingRequests()) {
+        for (const OutgoingRecord &r : calls.outgoing()) {
             out.append(QJsonObject{{QStringLiteral("kind"), r.kind},
                                    {QStringLiteral("callSid"), r.callSid},
                                    {QStringLiteral("url"), r.url},
@@ -256,37 +252,55 @@ void ControlApi::addCallRoutes()
     });
 }
 
-HttpResponse ControlApi::addToken(TwilioEmulator &e, const QJsonObject &body)
+HttpResponse ControlApi::configureCalls(const Call &call) const
 {
+    const QJsonObject &body = call.body;
+    CallSimulator &calls = m_parts.calls;
+    if (body.contains(QStringLiteral("callStepMs")))
+        calls.setStepInterval(
+            std::chrono::milliseconds(body.value(QStringLiteral("callStepMs")).toInt()));
+    if (body.contains(QStringLiteral("talkTimeMs")))
+        calls.setTalkTime(
+            std::chrono::milliseconds(body.value(QStringLiteral("talkTimeMs")).toInt()));
+    if (body.contains(QStringLiteral("reorderCallbacks")))
+        calls.setReorderCallbacks(body.value(QStringLiteral("reorderCallbacks")).toBool());
+    if (body.contains(QStringLiteral("earlyCallbacks")))
+        calls.setEarlyCallbacks(body.value(QStringLiteral("earlyCallbacks")).toBool());
+    return ok();
+}
+
+HttpResponse ControlApi::addToken(const Call &call) const
+{
+    const QJsonObject &body = call.body;
     const QString token = body.value(QStringLiteral("token")).toString();
-    const QString identity = body.value(QStringLiteral("identity")).toString();
-    if (token.isEmpty() || identity.isEmpty())
+    FlexToken info;
+    info.identity = body.value(QStringLiteral("identity")).toString();
+    if (token.isEmpty() || info.identity.isEmpty())
         return controlError(400, QStringLiteral("token and identity are required"));
-    QStringList roles;
     for (const QJsonValue &v : body.value(QStringLiteral("roles")).toArray())
-        roles.append(v.toString());
-    if (roles.isEmpty())
-        roles.append(QStringLiteral("agent"));
-    QDateTime expiration;
+        info.roles.append(v.toString());
+    if (info.roles.isEmpty())
+        info.roles.append(QStringLiteral("agent"));
     if (body.contains(QStringLiteral("expiration"))) {
-        expiration = QDateTime::fromString(body.value(QStringLiteral("expiration")).toString(),
-                                           Qt::ISODateWithMs);
-        if (!expiration.isValid())
+        info.expiration = QDateTime::fromString(body.value(QStringLiteral("expiration")).toString(),
+                                                Qt::ISODateWithMs);
+        if (!info.expiration.isValid())
             return controlError(400, QStringLiteral("expiration must be ISO 8601"));
+        info.expiration = info.expiration.toUTC();
     } else if (body.contains(QStringLiteral("ttlSeconds"))) {
-        expiration = QDateTime::currentDateTimeUtc().addSecs(
+        info.expiration = QDateTime::currentDateTimeUtc().addSecs(
             body.value(QStringLiteral("ttlSeconds")).toInteger());
     }
-    e.addToken(token, identity, roles, expiration,
-               body.value(QStringLiteral("workerSid")).toString());
-    return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+    info.workerSid = body.value(QStringLiteral("workerSid")).toString();
+    m_parts.api.addToken(token, info);
+    return ok();
 }
 
 // GET /stats/{WQ}?channel=&start=&end=&split=30,60 — the model's own numbers.
-HttpResponse ControlApi::stats(TwilioEmulator &e, const Call &call)
+HttpResponse ControlApi::stats(const Call &call) const
 {
-    const QString &sid = call.tail;
-    if (!e.m_model->queue(sid))
+    const QString &sid = call.sid;
+    if (!m_parts.model.queue(sid))
         return controlError(404, QStringLiteral("no such queue"));
     const QUrlQuery &query = call.request.query;
     const QString channel = query.queryItemValue(QStringLiteral("channel"));
@@ -295,16 +309,17 @@ HttpResponse ControlApi::stats(TwilioEmulator &e, const Call &call)
     QDateTime end = QDateTime::fromString(
         query.queryItemValue(QStringLiteral("end"), QUrl::FullyDecoded), Qt::ISODate);
     if (!end.isValid())
-        end = e.now();
+        end = m_parts.model.now();
     if (!start.isValid())
         start = end.addSecs(-15 * 60);
     QList<int> split;
     StatsCalculator::parseSplit(query.queryItemValue(QStringLiteral("split")), &split);
-    return jsonResponse(200, QJsonObject{
-                                 {QStringLiteral("realtime"), e.realtimeStatistics(sid, channel)},
-                                 {QStringLiteral("cumulative"),
-                                  e.cumulativeStatistics(sid, start, end, channel, split)},
-                             });
+    return jsonResponse(200,
+                        QJsonObject{
+                            {QStringLiteral("realtime"), m_parts.realtimeStatistics(sid, channel)},
+                            {QStringLiteral("cumulative"),
+                             m_parts.cumulativeStatistics(sid, start, end, channel, split)},
+                        });
 }
 
 } // namespace flex::emulator

@@ -1,5 +1,7 @@
 #include "faultinjector.h"
 
+#include "twilioerror.h"
+
 #include <QJsonArray>
 
 namespace flex::emulator {
@@ -8,15 +10,15 @@ std::optional<Fault::Kind> Fault::kindFromString(const QString &name)
 {
     const QString n = name.trimmed().toLower();
     if (n == QLatin1String("401"))
-        return Kind::Status401;
+        return Kind::Unauthorized401;
     if (n == QLatin1String("404"))
-        return Kind::Status404;
+        return Kind::NotFound404;
     if (n == QLatin1String("429"))
-        return Kind::Status429;
+        return Kind::TooMany429;
     if (n == QLatin1String("500"))
-        return Kind::Status500;
+        return Kind::Error500;
     if (n == QLatin1String("503"))
-        return Kind::Status503;
+        return Kind::Unavailable503;
     if (n == QLatin1String("delay"))
         return Kind::Delay;
     if (n == QLatin1String("drop"))
@@ -27,15 +29,15 @@ std::optional<Fault::Kind> Fault::kindFromString(const QString &name)
 QString Fault::kindName(Kind kind)
 {
     switch (kind) {
-    case Kind::Status401:
+    case Kind::Unauthorized401:
         return QStringLiteral("401");
-    case Kind::Status404:
+    case Kind::NotFound404:
         return QStringLiteral("404");
-    case Kind::Status429:
+    case Kind::TooMany429:
         return QStringLiteral("429");
-    case Kind::Status500:
+    case Kind::Error500:
         return QStringLiteral("500");
-    case Kind::Status503:
+    case Kind::Unavailable503:
         return QStringLiteral("503");
     case Kind::Delay:
         return QStringLiteral("delay");
@@ -43,6 +45,29 @@ QString Fault::kindName(Kind kind)
         return QStringLiteral("drop");
     }
     return {};
+}
+
+std::optional<HttpResponse> Fault::response(const QString &path) const
+{
+    switch (kind) {
+    case Kind::Unauthorized401:
+        return twilioError(401, 20003, QStringLiteral("Authenticate"));
+    case Kind::NotFound404:
+        return resourceNotFound(path);
+    case Kind::TooMany429: {
+        HttpResponse r = twilioError(429, 20429, QStringLiteral("Too Many Requests"));
+        r.headers.append({"Retry-After", QByteArray::number(retryAfterSeconds)});
+        return r;
+    }
+    case Kind::Error500:
+        return twilioError(500, 20500, QStringLiteral("Internal Server Error"));
+    case Kind::Unavailable503:
+        return twilioError(503, 20503, QStringLiteral("Service Unavailable"));
+    case Kind::Delay:
+    case Kind::Drop:
+        break;
+    }
+    return std::nullopt;
 }
 
 const QStringList &FaultInjector::operations()
@@ -72,7 +97,10 @@ const QStringList &FaultInjector::operations()
 
 void FaultInjector::addFault(const QString &operation, const Fault &fault)
 {
-    m_faults[operation].append(fault);
+    Fault f = fault;
+    if (f.remaining == 0)
+        f.remaining = 1;
+    m_faults[operation].append(f);
 }
 
 void FaultInjector::clearFaults(const QString &operation)

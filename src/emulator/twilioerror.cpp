@@ -17,6 +17,17 @@ HttpResponse twilioError(int httpStatus, int code, const QString &message)
     return jsonResponse(httpStatus, body);
 }
 
+HttpResponse resourceNotFound(const QString &path)
+{
+    return twilioError(404, 20404,
+                       QStringLiteral("The requested resource %1 was not found").arg(path));
+}
+
+HttpResponse badRequest(const QString &message)
+{
+    return twilioError(400, 20001, message);
+}
+
 HttpResponse jsonResponse(int httpStatus, const QJsonObject &object)
 {
     HttpResponse response;
