@@ -30,12 +30,8 @@ class HttpServer;
 // port, over a simulated contact centre. See src/emulator/README.md for the
 // HTTP control API under /__emulator/ and the outcome-by-number scheme.
 //
-// Operation names (faults, counters) are Twilio operationIds: ValidateToken,
-// CreateCall, FetchCall, UpdateCall, ListTaskQueue, FetchTaskQueue,
-// FetchTaskQueueRealTimeStatistics, FetchTaskQueueCumulativeStatistics,
-// CreateTaskQueueBulkRealTimeStatistics, ListTaskQueuesStatistics,
-// ListTaskChannel, FetchWorkerStatistics, and the set-up (SetupApi): ListWorkspace,
-// FetchWorkspace, ListWorkflow, FetchWorkflow, ListActivity.
+// Operation names (faults, counters) are Twilio operationIds, all of them in
+// FaultInjector::operations().
 class TwilioEmulator : public QObject
 {
     Q_OBJECT
@@ -108,7 +104,8 @@ public:
     // {"filterExpression":"1==1"} or {"reset":true}; false with *error.
     bool applySetup(const QJsonObject &knobs, QString *error = nullptr);
 
-    // Resets faults, counters, request log, recorded callbacks the set-up and fidelity.
+    // Faults, counters, request log, recorded callbacks, the set-up and fidelity
+    // back to their defaults.
     void reset();
 
 private:
