@@ -9,6 +9,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 constexpr int EarlyResponseTimeoutMs = 3000;
@@ -30,9 +32,8 @@ void CallSimulator::create(const FormParams &params, const Done &done)
         done(*error);
         return;
     }
-    call.sid = QStringLiteral("CA%1%2")
-                   .arg(quint64(QDateTime::currentMSecsSinceEpoch()), 16, 16, QLatin1Char('0'))
-                   .arg(++m_sidCounter, 16, 16, QLatin1Char('0'));
+    call.sid = u"CA%1%2"_s.arg(quint64(QDateTime::currentMSecsSinceEpoch()), 16, 16, QChar(u'0'))
+                   .arg(++m_sidCounter, 16, 16, QChar(u'0'));
     call.created = call.updated = QDateTime::currentDateTimeUtc();
     m_calls.insert(call.sid, call);
     m_order.append(call.sid);
@@ -55,7 +56,7 @@ void CallSimulator::startEarly(const QString &sid, const HttpResponse &response,
     Call &c = m_calls[sid];
     c.releaseResponse = [done, response] { done(response); };
     stepInitiated(c);
-    if (m_calls.value(sid).status == QLatin1String("queued"))
+    if (m_calls.value(sid).status == u"queued"_s)
         stepRinging(m_calls[sid]);
     if (m_calls.value(sid).pendingEarly == 0) {
         releaseEarly(sid);
@@ -86,42 +87,39 @@ void CallSimulator::update(const QString &sid, const FormParams &params, const D
 {
     auto it = m_calls.find(sid);
     if (it == m_calls.end()) {
-        done(resourceNotFound(
-            QStringLiteral("/2010-04-01/Accounts/%1/Calls/%2.json").arg(m_accountSid, sid)));
+        done(resourceNotFound(u"/2010-04-01/Accounts/%1/Calls/%2.json"_s.arg(m_accountSid, sid)));
         return;
     }
     Call &call = *it;
-    const QString status = formParam(params, QStringLiteral("Status"));
-    const QString url = formParam(params, QStringLiteral("Url"));
-    const QString twiml = formParam(params, QStringLiteral("Twiml"));
-    if (!status.isEmpty() && status != QLatin1String("canceled") &&
-        status != QLatin1String("completed")) {
-        done(twilioError(400, 21218, QStringLiteral("Invalid Status: %1").arg(status)));
+    const QString status = formParam(params, u"Status"_s);
+    const QString url = formParam(params, u"Url"_s);
+    const QString twiml = formParam(params, u"Twiml"_s);
+    if (!status.isEmpty() && status != u"canceled"_s && status != u"completed"_s) {
+        done(twilioError(400, 21218, u"Invalid Status: %1"_s.arg(status)));
         return;
     }
-    const QString cb = formParam(params, QStringLiteral("StatusCallback"));
+    const QString cb = formParam(params, u"StatusCallback"_s);
     if (!cb.isEmpty()) {
         if (!isHttpUrl(cb)) {
-            done(twilioError(400, 21609, QStringLiteral("StatusCallback is not a valid URL")));
+            done(twilioError(400, 21609, u"StatusCallback is not a valid URL"_s));
             return;
         }
         call.statusCallback = cb;
     }
-    if (status == QLatin1String("canceled")) {
+    if (status == u"canceled"_s) {
         // Only queued or ringing calls can be canceled; others stay as they are.
-        if (call.status == QLatin1String("queued") || call.status == QLatin1String("ringing"))
-            finish(call, QStringLiteral("canceled"));
-    } else if (status == QLatin1String("completed")) {
+        if (call.status == u"queued"_s || call.status == u"ringing"_s)
+            finish(call, u"canceled"_s);
+    } else if (status == u"completed"_s) {
         if (!Call::isTerminal(call.status))
-            finish(call, QStringLiteral("completed"));
+            finish(call, u"completed"_s);
     } else if (!url.isEmpty() || !twiml.isEmpty()) {
-        if (call.status != QLatin1String("in-progress")) {
-            done(twilioError(400, 21220,
-                             QStringLiteral("Call is not in-progress. Cannot redirect.")));
+        if (call.status != u"in-progress"_s) {
+            done(twilioError(400, 21220, u"Call is not in-progress. Cannot redirect."_s));
             return;
         }
         if (!url.isEmpty() && !isHttpUrl(url)) {
-            done(twilioError(400, 21205, QStringLiteral("Url is not a valid URL: %1").arg(url)));
+            done(twilioError(400, 21205, u"Url is not a valid URL: %1"_s.arg(url)));
             return;
         }
         call.url = url;
@@ -149,8 +147,8 @@ void CallSimulator::schedule(const QString &sid, std::chrono::milliseconds delay
 void CallSimulator::stepInitiated(Call &call)
 {
     ++call.generation;
-    if (call.events.contains(QStringLiteral("initiated")))
-        statusCallback(call, QStringLiteral("initiated"), bool(call.releaseResponse));
+    if (call.events.contains(u"initiated"_s))
+        statusCallback(call, u"initiated"_s, bool(call.releaseResponse));
     schedule(call.sid, m_stepInterval, &CallSimulator::stepRinging);
 }
 
@@ -158,13 +156,13 @@ void CallSimulator::stepRinging(Call &call)
 {
     ++call.generation;
     if (call.outcome == Call::Outcome::Failed) {
-        finish(call, QStringLiteral("failed"));
+        finish(call, u"failed"_s);
         return;
     }
-    call.status = QStringLiteral("ringing");
+    call.status = u"ringing"_s;
     call.updated = QDateTime::currentDateTimeUtc();
-    if (call.events.contains(QStringLiteral("ringing")))
-        statusCallback(call, QStringLiteral("ringing"), bool(call.releaseResponse));
+    if (call.events.contains(u"ringing"_s))
+        statusCallback(call, u"ringing"_s, bool(call.releaseResponse));
     if (call.outcome == Call::Outcome::RingForever)
         return;
     // No answer rings a little longer before giving up.
@@ -177,24 +175,24 @@ void CallSimulator::stepAnswer(Call &call)
 {
     ++call.generation;
     if (call.outcome == Call::Outcome::Busy) {
-        finish(call, QStringLiteral("busy"));
+        finish(call, u"busy"_s);
         return;
     }
     if (call.outcome == Call::Outcome::NoAnswer) {
-        finish(call, QStringLiteral("no-answer"));
+        finish(call, u"no-answer"_s);
         return;
     }
-    call.status = QStringLiteral("in-progress");
+    call.status = u"in-progress"_s;
     call.started = call.updated = QDateTime::currentDateTimeUtc();
-    if (call.events.contains(QStringLiteral("answered")))
-        statusCallback(call, QStringLiteral("answered"));
+    if (call.events.contains(u"answered"_s))
+        statusCallback(call, u"answered"_s);
     fetchTwiml(call);
     schedule(call.sid, m_talkTime, &CallSimulator::stepComplete);
 }
 
 void CallSimulator::stepComplete(Call &call)
 {
-    finish(call, QStringLiteral("completed"));
+    finish(call, u"completed"_s);
 }
 
 void CallSimulator::finish(Call &call, const QString &status)
@@ -202,8 +200,8 @@ void CallSimulator::finish(Call &call, const QString &status)
     ++call.generation;
     call.status = status;
     call.ended = call.updated = QDateTime::currentDateTimeUtc();
-    if (call.events.contains(QStringLiteral("completed")))
-        statusCallback(call, QStringLiteral("completed"), bool(call.releaseResponse));
+    if (call.events.contains(u"completed"_s))
+        statusCallback(call, u"completed"_s, bool(call.releaseResponse));
     if (!call.taskSid.isEmpty())
         m_model->callEnded(call.sid);
 }
@@ -213,11 +211,11 @@ void CallSimulator::statusCallback(Call &call, const QString &event, bool early)
     if (call.statusCallback.isEmpty())
         return;
     OutgoingRecord r;
-    r.kind = QStringLiteral("status-callback");
+    r.kind = u"status-callback"_s;
     r.callSid = call.sid;
     r.url = call.statusCallback;
     r.method = call.callbackMethod;
-    r.callStatus = event == QLatin1String("initiated") ? event : call.status;
+    r.callStatus = event == u"initiated"_s ? event : call.status;
     r.sequenceNumber = call.nextSequence++;
     r.params = call.statusParams(m_accountSid, r.callStatus, r.sequenceNumber);
     const int index = m_outgoing->add(std::move(r));
@@ -275,7 +273,7 @@ void CallSimulator::fetchTwiml(Call &call)
         return;
     }
     OutgoingRecord r;
-    r.kind = QStringLiteral("twiml");
+    r.kind = u"twiml"_s;
     r.callSid = call.sid;
     r.url = call.url;
     r.method = call.method;
@@ -285,12 +283,12 @@ void CallSimulator::fetchTwiml(Call &call)
     const QString sid = call.sid;
     m_outgoing->send(index, [this, sid](int status, const QByteArray &body) {
         auto it = m_calls.find(sid);
-        if (it == m_calls.end() || it->status != QLatin1String("in-progress"))
+        if (it == m_calls.end() || it->status != u"in-progress"_s)
             return;
         if (status >= 200 && status < 300)
             handleTwiml(*it, body);
         else
-            finish(*it, QStringLiteral("failed")); // Twilio plays an application error
+            finish(*it, u"failed"_s); // Twilio plays an application error
     });
 }
 
@@ -302,22 +300,22 @@ void CallSimulator::handleTwiml(Call &call, const QByteArray &xml)
     while (!reader.atEnd()) {
         reader.readNext();
         if (reader.isStartElement()) {
-            if (reader.name() == QLatin1String("Enqueue")) {
+            if (reader.name() == u"Enqueue"_s) {
                 inEnqueue = true;
-            } else if (reader.name() == QLatin1String("Hangup")) {
+            } else if (reader.name() == u"Hangup"_s) {
                 hangup = true;
-            } else if (inEnqueue && reader.name() == QLatin1String("Task")) {
-                const int priority = reader.attributes().value(QStringLiteral("priority")).toInt();
+            } else if (inEnqueue && reader.name() == u"Task"_s) {
+                const int priority = reader.attributes().value(u"priority"_s).toInt();
                 const QString text = reader.readElementText();
                 const QJsonObject attributes = QJsonDocument::fromJson(text.toUtf8()).object();
                 call.taskSid = m_model->enqueueCallTask(call.sid, attributes, priority);
             }
-        } else if (reader.isEndElement() && reader.name() == QLatin1String("Enqueue")) {
+        } else if (reader.isEndElement() && reader.name() == u"Enqueue"_s) {
             inEnqueue = false;
         }
     }
     if (reader.hasError() || hangup)
-        finish(call, reader.hasError() ? QStringLiteral("failed") : QStringLiteral("completed"));
+        finish(call, reader.hasError() ? u"failed"_s : u"completed"_s);
 }
 
 QJsonArray CallSimulator::callsJson() const

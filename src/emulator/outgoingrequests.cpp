@@ -8,6 +8,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 constexpr int OutgoingTimeoutMs = 10000;
@@ -43,7 +45,7 @@ void OutgoingRequests::send(int index, const OnDone &onDone)
     request.setRawHeader("Accept", "*/*");
     QNetworkReply *reply = nullptr;
     QNetworkAccessManager *nam = m_nams[qHash(r.callSid) % m_nams.size()];
-    if (r.method == QLatin1String("GET")) {
+    if (r.method == u"GET"_s) {
         QUrlQuery query(url);
         for (const auto &p : std::as_const(r.params))
             query.addQueryItem(p.first, p.second);
@@ -78,7 +80,7 @@ void OutgoingRequests::recordAnswer(quint64 id, int status, const QByteArray &bo
     for (qsizetype i = m_records.size() - 1; i >= 0; --i) {
         if (m_records.at(i).id == id) {
             m_records[i].httpStatus = status;
-            if (m_records.at(i).kind == QLatin1String("twiml"))
+            if (m_records.at(i).kind == u"twiml"_s)
                 m_records[i].responseBody = body;
             return;
         }

@@ -9,15 +9,17 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
-const QString ApiVersion = QStringLiteral("2010-04-01");
+const QString ApiVersion = u"2010-04-01"_s;
 
 QString rfc2822(const QDateTime &t)
 {
     if (!t.isValid())
         return {};
-    return QLocale::c().toString(t.toUTC(), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss '+0000'"));
+    return QLocale::c().toString(t.toUTC(), u"ddd, dd MMM yyyy HH:mm:ss '+0000'"_s);
 }
 
 QJsonValue rfc2822OrNull(const QDateTime &t)
@@ -36,42 +38,40 @@ bool hasParam(const FormParams &params, const QString &name)
 
 bool isValidAddress(const QString &number)
 {
-    static const QRegularExpression e164(QStringLiteral("^\\+[1-9][0-9]{6,14}$"));
-    static const QRegularExpression client(QStringLiteral("^(client|sip):[^\\s]+$"));
+    static const QRegularExpression e164(u"^\\+[1-9][0-9]{6,14}$"_s);
+    static const QRegularExpression client(u"^(client|sip):[^\\s]+$"_s);
     return e164.match(number).hasMatch() || client.match(number).hasMatch();
 }
 
 // Refuses Create Call parameters as Twilio does, in Twilio's order.
 std::optional<HttpResponse> createError(const FormParams &params)
 {
-    const QString to = formParam(params, QStringLiteral("To"));
-    const QString from = formParam(params, QStringLiteral("From"));
+    const QString to = formParam(params, u"To"_s);
+    const QString from = formParam(params, u"From"_s);
     if (to.isEmpty())
-        return twilioError(400, 21201, QStringLiteral("No 'To' number is specified"));
+        return twilioError(400, 21201, u"No 'To' number is specified"_s);
     if (from.isEmpty())
-        return twilioError(400, 21603, QStringLiteral("A 'From' phone number is required."));
+        return twilioError(400, 21603, u"A 'From' phone number is required."_s);
     if (!isValidAddress(to))
-        return twilioError(400, 21211, QStringLiteral("Invalid 'To' Phone Number: %1").arg(to));
+        return twilioError(400, 21211, u"Invalid 'To' Phone Number: %1"_s.arg(to));
     if (!isValidAddress(from))
-        return twilioError(400, 21212, QStringLiteral("Invalid 'From' Phone Number: %1").arg(from));
-    const QString url = formParam(params, QStringLiteral("Url"));
-    const QString twiml = formParam(params, QStringLiteral("Twiml"));
-    if (url.isEmpty() && twiml.isEmpty() && !hasParam(params, QStringLiteral("ApplicationSid")))
-        return twilioError(400, 21205, QStringLiteral("Url parameter is required."));
+        return twilioError(400, 21212, u"Invalid 'From' Phone Number: %1"_s.arg(from));
+    const QString url = formParam(params, u"Url"_s);
+    const QString twiml = formParam(params, u"Twiml"_s);
+    if (url.isEmpty() && twiml.isEmpty() && !hasParam(params, u"ApplicationSid"_s))
+        return twilioError(400, 21205, u"Url parameter is required."_s);
     if (!url.isEmpty() && !isHttpUrl(url))
-        return twilioError(400, 21205, QStringLiteral("Url is not a valid URL: %1").arg(url));
-    const QString statusCallback = formParam(params, QStringLiteral("StatusCallback"));
+        return twilioError(400, 21205, u"Url is not a valid URL: %1"_s.arg(url));
+    const QString statusCallback = formParam(params, u"StatusCallback"_s);
     if (!statusCallback.isEmpty() && !isHttpUrl(statusCallback))
-        return twilioError(
-            400, 21609,
-            QStringLiteral("StatusCallback is not a valid URL: %1").arg(statusCallback));
+        return twilioError(400, 21609,
+                           u"StatusCallback is not a valid URL: %1"_s.arg(statusCallback));
     return std::nullopt;
 }
 
 QString getOrPost(const QString &method)
 {
-    return method.toUpper() == QLatin1String("GET") ? QStringLiteral("GET")
-                                                    : QStringLiteral("POST");
+    return method.toUpper() == u"GET"_s ? u"GET"_s : u"POST"_s;
 }
 
 } // namespace
@@ -80,7 +80,7 @@ bool isHttpUrl(const QString &text)
 {
     const QUrl url(text, QUrl::StrictMode);
     return url.isValid() && !url.host().isEmpty() &&
-           (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https"));
+           (url.scheme() == u"http"_s || url.scheme() == u"https"_s);
 }
 
 QString formParam(const FormParams &params, const QString &name)
@@ -97,59 +97,58 @@ std::optional<HttpResponse> SimulatedCall::fromCreateParams(const FormParams &pa
 {
     if (auto error = createError(params))
         return error;
-    call->to = formParam(params, QStringLiteral("To"));
-    call->from = formParam(params, QStringLiteral("From"));
-    call->url = formParam(params, QStringLiteral("Url"));
-    call->twiml = formParam(params, QStringLiteral("Twiml"));
-    call->method = getOrPost(formParam(params, QStringLiteral("Method")));
-    call->statusCallback = formParam(params, QStringLiteral("StatusCallback"));
-    call->callbackMethod = getOrPost(formParam(params, QStringLiteral("StatusCallbackMethod")));
+    call->to = formParam(params, u"To"_s);
+    call->from = formParam(params, u"From"_s);
+    call->url = formParam(params, u"Url"_s);
+    call->twiml = formParam(params, u"Twiml"_s);
+    call->method = getOrPost(formParam(params, u"Method"_s));
+    call->statusCallback = formParam(params, u"StatusCallback"_s);
+    call->callbackMethod = getOrPost(formParam(params, u"StatusCallbackMethod"_s));
     for (const auto &p : params) {
-        if (p.first == QLatin1String("StatusCallbackEvent")) {
+        if (p.first == u"StatusCallbackEvent"_s) {
             // Clients may also send one space-separated value.
-            const QStringList parts = p.second.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+            const QStringList parts = p.second.split(u' ', Qt::SkipEmptyParts);
             for (const QString &e : parts)
                 call->events.insert(e.toLower());
         }
     }
     if (call->events.isEmpty())
-        call->events.insert(QStringLiteral("completed"));
+        call->events.insert(u"completed"_s);
     call->outcome = outcomeFor(call->to);
     return std::nullopt;
 }
 
 SimulatedCall::Outcome SimulatedCall::outcomeFor(const QString &to)
 {
-    if (to.endsWith(QLatin1String("0001")))
+    if (to.endsWith(u"0001"_s))
         return Outcome::Busy;
-    if (to.endsWith(QLatin1String("0002")))
+    if (to.endsWith(u"0002"_s))
         return Outcome::NoAnswer;
-    if (to.endsWith(QLatin1String("0003")))
+    if (to.endsWith(u"0003"_s))
         return Outcome::Failed;
-    if (to.endsWith(QLatin1String("0004")))
+    if (to.endsWith(u"0004"_s))
         return Outcome::RingForever;
     return Outcome::Answer;
 }
 
 bool SimulatedCall::isTerminal(const QString &status)
 {
-    return status == QLatin1String("completed") || status == QLatin1String("busy") ||
-           status == QLatin1String("failed") || status == QLatin1String("no-answer") ||
-           status == QLatin1String("canceled");
+    return status == u"completed"_s || status == u"busy"_s || status == u"failed"_s ||
+           status == u"no-answer"_s || status == u"canceled"_s;
 }
 
 FormParams SimulatedCall::twimlParams(const QString &accountSid) const
 {
     return {
-        {QStringLiteral("AccountSid"), accountSid},
-        {QStringLiteral("ApiVersion"), ApiVersion},
-        {QStringLiteral("CallSid"), sid},
-        {QStringLiteral("CallStatus"), status},
-        {QStringLiteral("Called"), to},
-        {QStringLiteral("Caller"), from},
-        {QStringLiteral("Direction"), QStringLiteral("outbound-api")},
-        {QStringLiteral("From"), from},
-        {QStringLiteral("To"), to},
+        {u"AccountSid"_s, accountSid},
+        {u"ApiVersion"_s, ApiVersion},
+        {u"CallSid"_s, sid},
+        {u"CallStatus"_s, status},
+        {u"Called"_s, to},
+        {u"Caller"_s, from},
+        {u"Direction"_s, u"outbound-api"_s},
+        {u"From"_s, from},
+        {u"To"_s, to},
     };
 }
 
@@ -157,69 +156,69 @@ FormParams SimulatedCall::statusParams(const QString &accountSid, const QString 
                                        int sequenceNumber) const
 {
     FormParams params = {
-        {QStringLiteral("AccountSid"), accountSid},
-        {QStringLiteral("ApiVersion"), ApiVersion},
-        {QStringLiteral("CallSid"), sid},
-        {QStringLiteral("CallStatus"), callStatus},
-        {QStringLiteral("CallbackSource"), QStringLiteral("call-progress-events")},
-        {QStringLiteral("Called"), to},
-        {QStringLiteral("Caller"), from},
-        {QStringLiteral("Direction"), QStringLiteral("outbound-api")},
-        {QStringLiteral("From"), from},
-        {QStringLiteral("SequenceNumber"), QString::number(sequenceNumber)},
-        {QStringLiteral("Timestamp"), rfc2822(QDateTime::currentDateTimeUtc())},
-        {QStringLiteral("To"), to},
+        {u"AccountSid"_s, accountSid},
+        {u"ApiVersion"_s, ApiVersion},
+        {u"CallSid"_s, sid},
+        {u"CallStatus"_s, callStatus},
+        {u"CallbackSource"_s, u"call-progress-events"_s},
+        {u"Called"_s, to},
+        {u"Caller"_s, from},
+        {u"Direction"_s, u"outbound-api"_s},
+        {u"From"_s, from},
+        {u"SequenceNumber"_s, QString::number(sequenceNumber)},
+        {u"Timestamp"_s, rfc2822(QDateTime::currentDateTimeUtc())},
+        {u"To"_s, to},
     };
     if (isTerminal(status)) {
         const qint64 duration = started.isValid() ? std::max<qint64>(0, started.secsTo(ended)) : 0;
-        params.append({QStringLiteral("CallDuration"), QString::number(duration)});
-        params.append({QStringLiteral("Duration"), QString::number((duration + 59) / 60)});
+        params.append({u"CallDuration"_s, QString::number(duration)});
+        params.append({u"Duration"_s, QString::number((duration + 59) / 60)});
     }
     return params;
 }
 
 QJsonObject SimulatedCall::toJson(const QString &accountSid) const
 {
-    const QString uri = QStringLiteral("/2010-04-01/Accounts/%1/Calls/%2").arg(accountSid, sid);
+    const QString uri = u"/2010-04-01/Accounts/%1/Calls/%2"_s.arg(accountSid, sid);
     QJsonObject subresources;
     for (const char *name :
          {"notifications", "recordings", "payments", "events", "siprec", "streams",
           "transcriptions", "user_defined_message_subscriptions", "user_defined_messages"}) {
         const QString n = QString::fromLatin1(name);
-        subresources.insert(n, QString(uri + QLatin1Char('/') + n + QStringLiteral(".json")));
+        subresources.insert(n, QString(uri + u'/' + n + u".json"_s));
     }
     const bool over = isTerminal(status);
     qint64 duration = 0;
     if (started.isValid() && over)
         duration = std::max<qint64>(0, started.secsTo(ended));
     return QJsonObject{
-        {QStringLiteral("sid"), sid},
-        {QStringLiteral("date_created"), rfc2822OrNull(created)},
-        {QStringLiteral("date_updated"), rfc2822OrNull(updated)},
-        {QStringLiteral("parent_call_sid"), QJsonValue::Null},
-        {QStringLiteral("account_sid"), accountSid},
-        {QStringLiteral("to"), to},
-        {QStringLiteral("to_formatted"), to},
-        {QStringLiteral("from"), from},
-        {QStringLiteral("from_formatted"), from},
-        {QStringLiteral("phone_number_sid"), QJsonValue::Null},
-        {QStringLiteral("status"), status},
-        {QStringLiteral("start_time"), rfc2822OrNull(started)},
-        {QStringLiteral("end_time"), rfc2822OrNull(ended)},
-        {QStringLiteral("duration"),
+        {u"sid"_s, sid},
+        {u"date_created"_s, rfc2822OrNull(created)},
+        {u"date_updated"_s, rfc2822OrNull(updated)},
+        {u"parent_call_sid"_s, QJsonValue::Null},
+        {u"account_sid"_s, accountSid},
+        {u"to"_s, to},
+        {u"to_formatted"_s, to},
+        {u"from"_s, from},
+        {u"from_formatted"_s, from},
+        {u"phone_number_sid"_s, QJsonValue::Null},
+        {u"status"_s, status},
+        {u"start_time"_s, rfc2822OrNull(started)},
+        {u"end_time"_s, rfc2822OrNull(ended)},
+        {u"duration"_s,
          over ? QJsonValue(QString::number(duration)) : QJsonValue(QJsonValue::Null)},
-        {QStringLiteral("price"), QJsonValue::Null},
-        {QStringLiteral("price_unit"), QStringLiteral("USD")},
-        {QStringLiteral("direction"), QStringLiteral("outbound-api")},
-        {QStringLiteral("answered_by"), QJsonValue::Null},
-        {QStringLiteral("api_version"), ApiVersion},
-        {QStringLiteral("forwarded_from"), QJsonValue::Null},
-        {QStringLiteral("group_sid"), QJsonValue::Null},
-        {QStringLiteral("caller_name"), QJsonValue::Null},
-        {QStringLiteral("queue_time"), QStringLiteral("0")},
-        {QStringLiteral("trunk_sid"), QJsonValue::Null},
-        {QStringLiteral("uri"), QString(uri + QStringLiteral(".json"))},
-        {QStringLiteral("subresource_uris"), subresources},
+        {u"price"_s, QJsonValue::Null},
+        {u"price_unit"_s, u"USD"_s},
+        {u"direction"_s, u"outbound-api"_s},
+        {u"answered_by"_s, QJsonValue::Null},
+        {u"api_version"_s, ApiVersion},
+        {u"forwarded_from"_s, QJsonValue::Null},
+        {u"group_sid"_s, QJsonValue::Null},
+        {u"caller_name"_s, QJsonValue::Null},
+        {u"queue_time"_s, u"0"_s},
+        {u"trunk_sid"_s, QJsonValue::Null},
+        {u"uri"_s, QString(uri + u".json"_s)},
+        {u"subresource_uris"_s, subresources},
     };
 }
 

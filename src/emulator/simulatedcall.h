@@ -13,6 +13,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 // One outbound call as the simulator holds it: what Create Call asked for,
 // where it is in its life, its Twilio JSON and the parameters of the
 // requests Twilio makes to the service about it.
@@ -24,7 +26,7 @@ struct SimulatedCall
 
     QString sid, from, to, url, method, twiml, statusCallback, callbackMethod;
     QSet<QString> events;
-    QString status = QStringLiteral("queued");
+    QString status = u"queued"_s;
     Outcome outcome = Outcome::Answer;
     QDateTime created, updated, started, ended;
     int nextSequence = 0;

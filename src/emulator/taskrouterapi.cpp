@@ -12,6 +12,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 constexpr int MaxBulkQueues = 50;
@@ -39,41 +41,37 @@ TaskRouterApi::TaskRouterApi(const EmulatorConfig &config, const ContactCentre &
 
 QString TaskRouterApi::workspaceUrl(const QString &origin) const
 {
-    return origin + QStringLiteral("/v1/Workspaces/") + m_config.workspaceSid;
+    return origin + u"/v1/Workspaces/"_s + m_config.workspaceSid;
 }
 
 QJsonObject TaskRouterApi::queueJson(const TaskQueue &queue, const QString &origin) const
 {
     const QString ws = workspaceUrl(origin);
-    const QString url = ws + QStringLiteral("/TaskQueues/") + queue.sid;
+    const QString url = ws + u"/TaskQueues/"_s + queue.sid;
     const QString created = isoTime(queue.createdMs);
     return QJsonObject{
-        {QStringLiteral("account_sid"), m_config.accountSid},
-        {QStringLiteral("assignment_activity_sid"), QJsonValue::Null},
-        {QStringLiteral("assignment_activity_name"), QJsonValue::Null},
-        {QStringLiteral("date_created"), created},
-        {QStringLiteral("date_updated"), created},
-        {QStringLiteral("friendly_name"), queue.friendlyName},
-        {QStringLiteral("max_reserved_workers"), 1},
-        {QStringLiteral("reservation_activity_sid"), QJsonValue::Null},
-        {QStringLiteral("reservation_activity_name"), QJsonValue::Null},
-        {QStringLiteral("sid"), queue.sid},
-        {QStringLiteral("target_workers"), m_setup.targetWorkers(queue.sid)},
-        {QStringLiteral("task_order"), QStringLiteral("FIFO")},
-        {QStringLiteral("url"), url},
-        {QStringLiteral("workspace_sid"), m_config.workspaceSid},
-        {QStringLiteral("links"),
+        {u"account_sid"_s, m_config.accountSid},
+        {u"assignment_activity_sid"_s, QJsonValue::Null},
+        {u"assignment_activity_name"_s, QJsonValue::Null},
+        {u"date_created"_s, created},
+        {u"date_updated"_s, created},
+        {u"friendly_name"_s, queue.friendlyName},
+        {u"max_reserved_workers"_s, 1},
+        {u"reservation_activity_sid"_s, QJsonValue::Null},
+        {u"reservation_activity_name"_s, QJsonValue::Null},
+        {u"sid"_s, queue.sid},
+        {u"target_workers"_s, m_setup.targetWorkers(queue.sid)},
+        {u"task_order"_s, u"FIFO"_s},
+        {u"url"_s, url},
+        {u"workspace_sid"_s, m_config.workspaceSid},
+        {u"links"_s,
          QJsonObject{
-             {QStringLiteral("workspace"), ws},
-             {QStringLiteral("statistics"), QString(url + QStringLiteral("/Statistics"))},
-             {QStringLiteral("real_time_statistics"),
-              QString(url + QStringLiteral("/RealTimeStatistics"))},
-             {QStringLiteral("cumulative_statistics"),
-              QString(url + QStringLiteral("/CumulativeStatistics"))},
-             {QStringLiteral("list_statistics"),
-              QString(ws + QStringLiteral("/TaskQueues/Statistics"))},
-             {QStringLiteral("bulk_real_time_statistics"),
-              QString(ws + QStringLiteral("/TaskQueues/RealTimeStatistics"))},
+             {u"workspace"_s, ws},
+             {u"statistics"_s, QString(url + u"/Statistics"_s)},
+             {u"real_time_statistics"_s, QString(url + u"/RealTimeStatistics"_s)},
+             {u"cumulative_statistics"_s, QString(url + u"/CumulativeStatistics"_s)},
+             {u"list_statistics"_s, QString(ws + u"/TaskQueues/Statistics"_s)},
+             {u"bulk_real_time_statistics"_s, QString(ws + u"/TaskQueues/RealTimeStatistics"_s)},
          }},
     };
 }
@@ -90,16 +88,14 @@ HttpResponse TaskRouterApi::listTaskQueues(const HttpRequest &request, const QSt
         seqs.append(q.seq);
     }
     QString error;
-    const auto page =
-        paginate(seqs, request.query, workspaceUrl(origin) + QStringLiteral("/TaskQueues"),
-                 QStringLiteral("task_queues"), &error);
+    const auto page = paginate(seqs, request.query, workspaceUrl(origin) + u"/TaskQueues"_s,
+                               u"task_queues"_s, &error);
     if (!page)
         return badRequest(error);
     QJsonArray items;
     for (qsizetype i = page->begin; i < page->end; ++i)
         items.append(queueJson(*selected.at(i), origin));
-    return jsonResponse(200, QJsonObject{{QStringLiteral("task_queues"), items},
-                                         {QStringLiteral("meta"), page->meta}});
+    return jsonResponse(200, QJsonObject{{u"task_queues"_s, items}, {u"meta"_s, page->meta}});
 }
 
 HttpResponse TaskRouterApi::fetchTaskQueue(const QString &sid, const QString &origin) const
@@ -107,7 +103,7 @@ HttpResponse TaskRouterApi::fetchTaskQueue(const QString &sid, const QString &or
     const TaskQueue *q = m_model.queue(sid);
     if (!q)
         return resourceNotFound(
-            QStringLiteral("/v1/Workspaces/%1/TaskQueues/%2").arg(m_config.workspaceSid, sid));
+            u"/v1/Workspaces/%1/TaskQueues/%2"_s.arg(m_config.workspaceSid, sid));
     return jsonResponse(200, queueJson(*q, origin));
 }
 
@@ -118,7 +114,7 @@ bool TaskRouterApi::channelFilter(const QString &value, QString *channel, HttpRe
         return true;
     const auto resolved = m_model.resolveChannel(value);
     if (!resolved) {
-        *error = badRequest(QStringLiteral("Invalid TaskChannel: %1").arg(value));
+        *error = badRequest(u"Invalid TaskChannel: %1"_s.arg(value));
         return false;
     }
     *channel = *resolved;
@@ -138,8 +134,8 @@ bool TaskRouterApi::cumulativeQuery(const QUrlQuery &q, CumulativeQuery *out,
         return false;
     }
     if (!StatsCalculator::parseSplit(value("SplitByWaitTime"), &out->splitByWaitTime)) {
-        *error = badRequest(QStringLiteral("SplitByWaitTime must be a comma separated list of "
-                                           "positive integers"));
+        *error = badRequest(u"SplitByWaitTime must be a comma separated list of "
+                            "positive integers"_s);
         return false;
     }
     QString channel;
@@ -159,11 +155,11 @@ HttpResponse TaskRouterApi::realtimeStatistics(const HttpRequest &request, const
     if (!channelFilter(query(request, "TaskChannel"), &channel, &error))
         return error;
     QJsonObject o = m_stats.realtime(queueSid, channel);
-    o.insert(QStringLiteral("account_sid"), m_config.accountSid);
-    o.insert(QStringLiteral("task_queue_sid"), queueSid);
-    o.insert(QStringLiteral("workspace_sid"), m_config.workspaceSid);
-    o.insert(QStringLiteral("url"), QString(workspaceUrl(origin) + QStringLiteral("/TaskQueues/") +
-                                            queueSid + QStringLiteral("/RealTimeStatistics")));
+    o.insert(u"account_sid"_s, m_config.accountSid);
+    o.insert(u"task_queue_sid"_s, queueSid);
+    o.insert(u"workspace_sid"_s, m_config.workspaceSid);
+    o.insert(u"url"_s, QString(workspaceUrl(origin) + u"/TaskQueues/"_s + queueSid +
+                               u"/RealTimeStatistics"_s));
     return jsonResponse(200, o);
 }
 
@@ -178,11 +174,11 @@ HttpResponse TaskRouterApi::cumulativeStatistics(const HttpRequest &request,
     if (!cumulativeQuery(request.query, &q, &error))
         return error;
     QJsonObject o = m_stats.cumulative(queueSid, q);
-    o.insert(QStringLiteral("account_sid"), m_config.accountSid);
-    o.insert(QStringLiteral("task_queue_sid"), queueSid);
-    o.insert(QStringLiteral("workspace_sid"), m_config.workspaceSid);
-    o.insert(QStringLiteral("url"), QString(workspaceUrl(origin) + QStringLiteral("/TaskQueues/") +
-                                            queueSid + QStringLiteral("/CumulativeStatistics")));
+    o.insert(u"account_sid"_s, m_config.accountSid);
+    o.insert(u"task_queue_sid"_s, queueSid);
+    o.insert(u"workspace_sid"_s, m_config.workspaceSid);
+    o.insert(u"url"_s, QString(workspaceUrl(origin) + u"/TaskQueues/"_s + queueSid +
+                               u"/CumulativeStatistics"_s));
     return jsonResponse(200, o);
 }
 
@@ -194,7 +190,7 @@ HttpResponse TaskRouterApi::bulkRealtimeStatistics(const HttpRequest &request,
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return badRequest(QStringLiteral("Request body must be JSON"));
+        return badRequest(u"Request body must be JSON"_s);
     QStringList sids;
     QString channelValue;
     auto collect = [&sids](const QJsonArray &array) {
@@ -202,10 +198,9 @@ HttpResponse TaskRouterApi::bulkRealtimeStatistics(const HttpRequest &request,
             QString sid = v.toString();
             if (v.isObject()) {
                 const QJsonObject o = v.toObject();
-                sid = o.value(QStringLiteral("task_queue_sid"))
-                          .toString(o.value(QStringLiteral("sid")).toString());
+                sid = o.value(u"task_queue_sid"_s).toString(o.value(u"sid"_s).toString());
             }
-            if (sid.startsWith(QLatin1String("WQ")) && !sids.contains(sid))
+            if (sid.startsWith(u"WQ"_s) && !sids.contains(sid))
                 sids.append(sid);
         }
     };
@@ -215,14 +210,14 @@ HttpResponse TaskRouterApi::bulkRealtimeStatistics(const HttpRequest &request,
     for (auto it = body.begin(); it != body.end(); ++it) {
         if (it->isArray())
             collect(it->toArray());
-        else if (it.key().compare(QLatin1String("TaskChannel"), Qt::CaseInsensitive) == 0 ||
-                 it.key() == QLatin1String("task_channel"))
+        else if (it.key().compare(u"TaskChannel"_s, Qt::CaseInsensitive) == 0 ||
+                 it.key() == u"task_channel"_s)
             channelValue = it->toString();
     }
     if (sids.isEmpty())
-        return badRequest(QStringLiteral("No TaskQueue sids given"));
+        return badRequest(u"No TaskQueue sids given"_s);
     if (sids.size() > MaxBulkQueues)
-        return badRequest(QStringLiteral("At most %1 TaskQueues per request").arg(MaxBulkQueues));
+        return badRequest(u"At most %1 TaskQueues per request"_s.arg(MaxBulkQueues));
     QString channel;
     HttpResponse error;
     if (!channelFilter(channelValue, &channel, &error))
@@ -232,17 +227,16 @@ HttpResponse TaskRouterApi::bulkRealtimeStatistics(const HttpRequest &request,
         if (!m_model.queue(sid))
             continue;
         QJsonObject o = m_stats.realtime(sid, channel);
-        o.insert(QStringLiteral("task_queue_sid"), sid);
+        o.insert(u"task_queue_sid"_s, sid);
         data.append(o);
     }
     return jsonResponse(
         200, QJsonObject{
-                 {QStringLiteral("account_sid"), m_config.accountSid},
-                 {QStringLiteral("workspace_sid"), m_config.workspaceSid},
-                 {QStringLiteral("task_queue_data"), data},
-                 {QStringLiteral("task_queue_response_count"), data.size()},
-                 {QStringLiteral("url"),
-                  QString(workspaceUrl(origin) + QStringLiteral("/TaskQueues/RealTimeStatistics"))},
+                 {u"account_sid"_s, m_config.accountSid},
+                 {u"workspace_sid"_s, m_config.workspaceSid},
+                 {u"task_queue_data"_s, data},
+                 {u"task_queue_response_count"_s, data.size()},
+                 {u"url"_s, QString(workspaceUrl(origin) + u"/TaskQueues/RealTimeStatistics"_s)},
              });
 }
 
@@ -263,9 +257,9 @@ HttpResponse TaskRouterApi::listQueueStatistics(const HttpRequest &request,
         seqs.append(queue.seq);
     }
     QString message;
-    const auto page = paginate(seqs, request.query,
-                               workspaceUrl(origin) + QStringLiteral("/TaskQueues/Statistics"),
-                               QStringLiteral("task_queues_statistics"), &message);
+    const auto page =
+        paginate(seqs, request.query, workspaceUrl(origin) + u"/TaskQueues/Statistics"_s,
+                 u"task_queues_statistics"_s, &message);
     if (!page)
         return badRequest(message);
     QJsonArray items;
@@ -278,15 +272,15 @@ HttpResponse TaskRouterApi::listQueueStatistics(const HttpRequest &request,
             realtime = Fidelity::officialRealtime(realtime);
         }
         items.append(QJsonObject{
-            {QStringLiteral("account_sid"), m_config.accountSid},
-            {QStringLiteral("cumulative"), cumulative},
-            {QStringLiteral("realtime"), realtime},
-            {QStringLiteral("task_queue_sid"), sid},
-            {QStringLiteral("workspace_sid"), m_config.workspaceSid},
+            {u"account_sid"_s, m_config.accountSid},
+            {u"cumulative"_s, cumulative},
+            {u"realtime"_s, realtime},
+            {u"task_queue_sid"_s, sid},
+            {u"workspace_sid"_s, m_config.workspaceSid},
         });
     }
-    return jsonResponse(200, QJsonObject{{QStringLiteral("task_queues_statistics"), items},
-                                         {QStringLiteral("meta"), page->meta}});
+    return jsonResponse(200,
+                        QJsonObject{{u"task_queues_statistics"_s, items}, {u"meta"_s, page->meta}});
 }
 
 HttpResponse TaskRouterApi::listTaskChannels(const HttpRequest &request,
@@ -301,9 +295,8 @@ HttpResponse TaskRouterApi::listTaskChannels(const HttpRequest &request,
         }
     }
     QString error;
-    const auto page =
-        paginate(seqs, request.query, workspaceUrl(origin) + QStringLiteral("/TaskChannels"),
-                 QStringLiteral("channels"), &error);
+    const auto page = paginate(seqs, request.query, workspaceUrl(origin) + u"/TaskChannels"_s,
+                               u"channels"_s, &error);
     if (!page)
         return badRequest(error);
     QJsonArray items;
@@ -311,22 +304,19 @@ HttpResponse TaskRouterApi::listTaskChannels(const HttpRequest &request,
         const TaskChannel &c = channels.at(i);
         const QString created = isoTime(c.createdMs);
         items.append(QJsonObject{
-            {QStringLiteral("account_sid"), m_config.accountSid},
-            {QStringLiteral("date_created"), created},
-            {QStringLiteral("date_updated"), created},
-            {QStringLiteral("friendly_name"), c.friendlyName},
-            {QStringLiteral("sid"), c.sid},
-            {QStringLiteral("unique_name"), c.uniqueName},
-            {QStringLiteral("workspace_sid"), m_config.workspaceSid},
-            {QStringLiteral("channel_optimized_routing"), c.uniqueName != QLatin1String("default")},
-            {QStringLiteral("url"),
-             QString(workspaceUrl(origin) + QStringLiteral("/TaskChannels/") + c.sid)},
-            {QStringLiteral("links"),
-             QJsonObject{{QStringLiteral("workspace"), workspaceUrl(origin)}}},
+            {u"account_sid"_s, m_config.accountSid},
+            {u"date_created"_s, created},
+            {u"date_updated"_s, created},
+            {u"friendly_name"_s, c.friendlyName},
+            {u"sid"_s, c.sid},
+            {u"unique_name"_s, c.uniqueName},
+            {u"workspace_sid"_s, m_config.workspaceSid},
+            {u"channel_optimized_routing"_s, c.uniqueName != u"default"_s},
+            {u"url"_s, QString(workspaceUrl(origin) + u"/TaskChannels/"_s + c.sid)},
+            {u"links"_s, QJsonObject{{u"workspace"_s, workspaceUrl(origin)}}},
         });
     }
-    return jsonResponse(200, QJsonObject{{QStringLiteral("channels"), items},
-                                         {QStringLiteral("meta"), page->meta}});
+    return jsonResponse(200, QJsonObject{{u"channels"_s, items}, {u"meta"_s, page->meta}});
 }
 
 HttpResponse TaskRouterApi::workerStatistics(const HttpRequest &request,
@@ -350,12 +340,11 @@ HttpResponse TaskRouterApi::workerStatistics(const HttpRequest &request,
         return resourceNotFound(request.path);
     return jsonResponse(200,
                         QJsonObject{
-                            {QStringLiteral("realtime"), m_stats.workersRealtime(queueSid)},
-                            {QStringLiteral("cumulative"), m_stats.workersCumulative(queueSid, q)},
-                            {QStringLiteral("account_sid"), m_config.accountSid},
-                            {QStringLiteral("workspace_sid"), m_config.workspaceSid},
-                            {QStringLiteral("url"),
-                             QString(workspaceUrl(origin) + QStringLiteral("/Workers/Statistics"))},
+                            {u"realtime"_s, m_stats.workersRealtime(queueSid)},
+                            {u"cumulative"_s, m_stats.workersCumulative(queueSid, q)},
+                            {u"account_sid"_s, m_config.accountSid},
+                            {u"workspace_sid"_s, m_config.workspaceSid},
+                            {u"url"_s, QString(workspaceUrl(origin) + u"/Workers/Statistics"_s)},
                         });
 }
 

@@ -12,6 +12,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 TwilioApi::TwilioApi(const EmulatorConfig &config, ContactCentre *model, CallSimulator *calls,
                      const SetupModel *setup, QObject *parent)
     : QObject(parent)
@@ -33,10 +35,10 @@ void TwilioApi::addRoute(const char *operation, const char *method, const QStrin
 
 void TwilioApi::addCallRoutes()
 {
-    const QString call = QStringLiteral("^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\\.json$");
-    addRoute("ValidateToken", "POST", QStringLiteral("^/v1/Accounts/([^/]+)/Tokens/validate$"),
+    const QString call = u"^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\\.json$"_s;
+    addRoute("ValidateToken", "POST", u"^/v1/Accounts/([^/]+)/Tokens/validate$"_s,
              [this](const Target &t, const Done &done) { done(validateToken(t.request)); });
-    addRoute("CreateCall", "POST", QStringLiteral("^/2010-04-01/Accounts/([^/]+)/Calls\\.json$"),
+    addRoute("CreateCall", "POST", u"^/2010-04-01/Accounts/([^/]+)/Calls\\.json$"_s,
              [this](const Target &t, const Done &done) {
                  m_calls->create(formDecode(t.request.body), done);
              });
@@ -52,7 +54,7 @@ void TwilioApi::addCallRoutes()
 // In match order: a queue SID pattern would also match .../TaskQueues/Statistics.
 void TwilioApi::addTaskRouterRoutes()
 {
-    const QString ws = QStringLiteral("^/v1/Workspaces/([^/]+)");
+    const QString ws = u"^/v1/Workspaces/([^/]+)"_s;
     const TaskRouterApi &api = m_taskRouter;
     using Answer = HttpResponse (TaskRouterApi::*)(const HttpRequest &, const QString &) const;
     const auto list = [&api](Answer answer) {
@@ -67,25 +69,24 @@ void TwilioApi::addTaskRouterRoutes()
             done((api.*answer)(t.request, t.id, t.origin));
         };
     };
-    addRoute("ListTaskQueuesStatistics", "GET", ws + QStringLiteral("/TaskQueues/Statistics$"),
+    addRoute("ListTaskQueuesStatistics", "GET", ws + u"/TaskQueues/Statistics$"_s,
              list(&TaskRouterApi::listQueueStatistics));
     addRoute("CreateTaskQueueBulkRealTimeStatistics", "POST",
-             ws + QStringLiteral("/TaskQueues/RealTimeStatistics$"),
+             ws + u"/TaskQueues/RealTimeStatistics$"_s,
              list(&TaskRouterApi::bulkRealtimeStatistics));
-    addRoute("ListTaskQueue", "GET", ws + QStringLiteral("/TaskQueues$"),
-             list(&TaskRouterApi::listTaskQueues));
+    addRoute("ListTaskQueue", "GET", ws + u"/TaskQueues$"_s, list(&TaskRouterApi::listTaskQueues));
     addRoute("FetchTaskQueueRealTimeStatistics", "GET",
-             ws + QStringLiteral("/TaskQueues/([^/]+)/RealTimeStatistics$"),
+             ws + u"/TaskQueues/([^/]+)/RealTimeStatistics$"_s,
              ofQueue(&TaskRouterApi::realtimeStatistics));
     addRoute("FetchTaskQueueCumulativeStatistics", "GET",
-             ws + QStringLiteral("/TaskQueues/([^/]+)/CumulativeStatistics$"),
+             ws + u"/TaskQueues/([^/]+)/CumulativeStatistics$"_s,
              ofQueue(&TaskRouterApi::cumulativeStatistics));
     addRoute(
-        "FetchTaskQueue", "GET", ws + QStringLiteral("/TaskQueues/([^/]+)$"),
+        "FetchTaskQueue", "GET", ws + u"/TaskQueues/([^/]+)$"_s,
         [&api](const Target &t, const Done &done) { done(api.fetchTaskQueue(t.id, t.origin)); });
-    addRoute("ListTaskChannel", "GET", ws + QStringLiteral("/TaskChannels$"),
+    addRoute("ListTaskChannel", "GET", ws + u"/TaskChannels$"_s,
              list(&TaskRouterApi::listTaskChannels));
-    addRoute("FetchWorkerStatistics", "GET", ws + QStringLiteral("/Workers/Statistics$"),
+    addRoute("FetchWorkerStatistics", "GET", ws + u"/Workers/Statistics$"_s,
              list(&TaskRouterApi::workerStatistics));
 }
 
@@ -106,7 +107,7 @@ HttpResponse TwilioApi::unmatched(const HttpRequest &request) const
 {
     for (const Route &r : m_routes) {
         if (r.pattern.match(request.path).hasMatch())
-            return twilioError(405, 20004, QStringLiteral("Method not allowed"));
+            return twilioError(405, 20004, u"Method not allowed"_s);
     }
     return resourceNotFound(request.path);
 }
@@ -128,14 +129,14 @@ void TwilioApi::answer(const Route &route, const HttpRequest &request, const QSt
                        const Done &done) const
 {
     if (!authenticated(request)) {
-        done(twilioError(401, 20003, QStringLiteral("Authenticate")));
+        done(twilioError(401, 20003, u"Authenticate"_s));
         return;
     }
     const QRegularExpressionMatch match = route.pattern.match(request.path);
     const QString owner = match.captured(1);
-    const bool accountPath = !request.path.startsWith(QLatin1String("/v1/Workspaces/"));
+    const bool accountPath = !request.path.startsWith(u"/v1/Workspaces/"_s);
     if (accountPath && owner != m_config.accountSid) {
-        done(twilioError(401, 20003, QStringLiteral("Authenticate")));
+        done(twilioError(401, 20003, u"Authenticate"_s));
         return;
     }
     if (!accountPath && owner != m_config.workspaceSid) {
@@ -143,7 +144,7 @@ void TwilioApi::answer(const Route &route, const HttpRequest &request, const QSt
         return;
     }
     const Target target{request, match.captured(2), origin};
-    if (!route.operation.startsWith(QLatin1String("List"))) {
+    if (!route.operation.startsWith(u"List"_s)) {
         route.handler(target, done);
         return;
     }
@@ -155,48 +156,44 @@ HttpResponse TwilioApi::validateToken(const HttpRequest &request) const
 {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
-    const QString token = doc.object().value(QStringLiteral("token")).toString();
+    const QString token = doc.object().value(u"token"_s).toString();
     if (parseError.error != QJsonParseError::NoError || !doc.isObject() || token.isEmpty())
-        return badRequest(QStringLiteral("Request body must be JSON with a 'token' string"));
+        return badRequest(u"Request body must be JSON with a 'token' string"_s);
     const auto it = m_tokens.constFind(token);
     const QDateTime now = QDateTime::currentDateTimeUtc();
     // Invalid and expired tokens: valid=false, with the status the fidelity
     // knob names (the validator library only reads the body; see README).
     const int invalidStatus = m_fidelity.invalidTokenStatus;
     if (it == m_tokens.cend()) {
-        return jsonResponse(invalidStatus, QJsonObject{{QStringLiteral("valid"), false},
-                                                       {QStringLiteral("code"), 20101},
-                                                       {QStringLiteral("message"),
-                                                        QStringLiteral("Invalid Access Token")}});
+        return jsonResponse(invalidStatus, QJsonObject{{u"valid"_s, false},
+                                                       {u"code"_s, 20101},
+                                                       {u"message"_s, u"Invalid Access Token"_s}});
     }
     if (it->expiration.isValid() && it->expiration <= now) {
         return jsonResponse(
             invalidStatus,
-            QJsonObject{{QStringLiteral("valid"), false},
-                        {QStringLiteral("code"), 20104},
-                        {QStringLiteral("message"),
-                         QStringLiteral("Access Token expired or expiration date invalid")}});
+            QJsonObject{{u"valid"_s, false},
+                        {u"code"_s, 20104},
+                        {u"message"_s, u"Access Token expired or expiration date invalid"_s}});
     }
     QString workerSid = it->workerSid;
     if (workerSid.isEmpty()) {
         workerSid =
-            QStringLiteral("WK") +
+            u"WK"_s +
             QString::fromLatin1(
                 QCryptographicHash::hash(it->identity.toUtf8(), QCryptographicHash::Md5).toHex());
     }
     const QDateTime expiration = it->expiration.isValid() ? it->expiration : now.addSecs(3600);
     return jsonResponse(
         200, QJsonObject{
-                 {QStringLiteral("valid"), true},
-                 {QStringLiteral("code"), 0},
-                 {QStringLiteral("message"), QJsonValue::Null},
-                 {QStringLiteral("expiration"),
-                  expiration.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzzZ"))},
-                 {QStringLiteral("realm_user_id"),
-                  it->realmUserId.isEmpty() ? it->identity : it->realmUserId},
-                 {QStringLiteral("identity"), it->identity},
-                 {QStringLiteral("roles"), QJsonArray::fromStringList(it->roles)},
-                 {QStringLiteral("worker_sid"), workerSid},
+                 {u"valid"_s, true},
+                 {u"code"_s, 0},
+                 {u"message"_s, QJsonValue::Null},
+                 {u"expiration"_s, expiration.toUTC().toString(u"yyyy-MM-ddTHH:mm:ss.zzzZ"_s)},
+                 {u"realm_user_id"_s, it->realmUserId.isEmpty() ? it->identity : it->realmUserId},
+                 {u"identity"_s, it->identity},
+                 {u"roles"_s, QJsonArray::fromStringList(it->roles)},
+                 {u"worker_sid"_s, workerSid},
              });
 }
 

@@ -15,6 +15,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 // The parts, children of owner, in the order they depend on each other.
@@ -34,8 +36,7 @@ EmulatorParts makeParts(const EmulatorConfig &config, QObject *owner)
 QString originOf(const HttpRequest &request, const QUrl &baseUrl)
 {
     const QByteArray host = request.header("host");
-    return host.isEmpty() ? baseUrl.toString()
-                          : QStringLiteral("http://") + QString::fromLatin1(host);
+    return host.isEmpty() ? baseUrl.toString() : u"http://"_s + QString::fromLatin1(host);
 }
 
 RecordedRequest recordOf(const HttpRequest &request, const QString &operation)
@@ -81,8 +82,8 @@ quint16 TwilioEmulator::port() const
 QUrl TwilioEmulator::baseUrl() const
 {
     QUrl url;
-    url.setScheme(QStringLiteral("http"));
-    url.setHost(QStringLiteral("127.0.0.1"));
+    url.setScheme(u"http"_s);
+    url.setHost(u"127.0.0.1"_s);
     url.setPort(port());
     return url;
 }
@@ -97,20 +98,20 @@ QList<QPair<QString, QString>> TwilioEmulator::serviceSettings(const EmulatorCon
 {
     const QString base = baseUrl.toString(QUrl::StripTrailingSlash);
     return {
-        {QStringLiteral("TWILIO_ACCOUNT_SID"), config.accountSid},
-        {QStringLiteral("TWILIO_AUTH_TOKEN"), config.authToken},
-        {QStringLiteral("TWILIO_OUTBOUND_WORKFLOW_SID"), config.workflowSid},
-        {QStringLiteral("TWILIO_FLEX_WORKSPACE_SID"), config.workspaceSid},
-        {QStringLiteral("TWILIO_API_URL"), base},
-        {QStringLiteral("TWILIO_TASKROUTER_URL"), base},
-        {QStringLiteral("TWILIO_IAM_URL"), base},
+        {u"TWILIO_ACCOUNT_SID"_s, config.accountSid},
+        {u"TWILIO_AUTH_TOKEN"_s, config.authToken},
+        {u"TWILIO_OUTBOUND_WORKFLOW_SID"_s, config.workflowSid},
+        {u"TWILIO_FLEX_WORKSPACE_SID"_s, config.workspaceSid},
+        {u"TWILIO_API_URL"_s, base},
+        {u"TWILIO_TASKROUTER_URL"_s, base},
+        {u"TWILIO_IAM_URL"_s, base},
     };
 }
 
 void TwilioEmulator::onRequest(HttpConnection *connection, const HttpRequest &request)
 {
     const QString origin = originOf(request, baseUrl());
-    if (request.path.startsWith(QLatin1String("/__emulator"))) {
+    if (request.path.startsWith(u"/__emulator"_s)) {
         connection->respond(m_control->handle(request, origin));
         return;
     }

@@ -21,6 +21,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 class ControlApi;
 class HttpConnection;
 class HttpServer;
@@ -54,8 +56,8 @@ public:
 
     // --- IAM tokens -------------------------------------------------------
     void addToken(const QString &token, const QString &identity,
-                  const QStringList &roles = {QStringLiteral("agent")},
-                  const QDateTime &expiration = {}, const QString &workerSid = {});
+                  const QStringList &roles = {u"agent"_s}, const QDateTime &expiration = {},
+                  const QString &workerSid = {});
 
     // --- faults and counters ----------------------------------------------
     // E.g. injectFault(op, {Fault::Kind::TooMany429, 2, 5}): the next two

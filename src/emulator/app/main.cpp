@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <optional>
 
+using namespace Qt::StringLiterals;
 using flex::emulator::EmulatorConfig;
 using flex::emulator::TwilioEmulator;
 
@@ -19,16 +20,14 @@ constexpr int ExitUnavailable = 69; // EX_UNAVAILABLE
 void addOptions(QCommandLineParser &parser)
 {
     parser.setApplicationDescription(
-        QStringLiteral("Emulates Twilio IAM, Calls and TaskRouter for flex-backend on loopback."));
+        u"Emulates Twilio IAM, Calls and TaskRouter for flex-backend on loopback."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const auto valued = [&parser](const char *name, const char *help, const char *value) {
         parser.addOption(QCommandLineOption(QString::fromLatin1(name), QString::fromLatin1(help),
                                             QString::fromLatin1(value)));
     };
-    parser.addOption(QCommandLineOption(QStringLiteral("port"),
-                                        QStringLiteral("Port (0 = any free)."),
-                                        QStringLiteral("port"), QStringLiteral("0")));
+    parser.addOption(QCommandLineOption(u"port"_s, u"Port (0 = any free)."_s, u"port"_s, u"0"_s));
     valued("account-sid", "Account SID.", "sid");
     valued("auth-token", "Auth token.", "token");
     valued("workspace-sid", "TaskRouter workspace SID.", "sid");
@@ -40,8 +39,7 @@ void addOptions(QCommandLineParser &parser)
     valued("tick-ms", "Contact-centre tick interval in ms.", "ms");
     valued("warmup-s", "Simulated history generated at start, seconds.", "s");
     parser.addOption(QCommandLineOption(
-        QStringLiteral("frozen"),
-        QStringLiteral("Start frozen: the simulation moves only on POST /__emulator/tick.")));
+        u"frozen"_s, u"Start frozen: the simulation moves only on POST /__emulator/tick."_s));
 }
 
 // Reads the numeric options, each non-negative; false (after a message) if
@@ -78,12 +76,12 @@ private:
 std::optional<EmulatorConfig> readConfig(const QCommandLineParser &parser, int *listenPort)
 {
     EmulatorConfig config;
-    if (parser.isSet(QStringLiteral("account-sid")))
-        config.accountSid = parser.value(QStringLiteral("account-sid"));
-    if (parser.isSet(QStringLiteral("auth-token")))
-        config.authToken = parser.value(QStringLiteral("auth-token"));
-    if (parser.isSet(QStringLiteral("workspace-sid")))
-        config.workspaceSid = parser.value(QStringLiteral("workspace-sid"));
+    if (parser.isSet(u"account-sid"_s))
+        config.accountSid = parser.value(u"account-sid"_s);
+    if (parser.isSet(u"auth-token"_s))
+        config.authToken = parser.value(u"auth-token"_s);
+    if (parser.isSet(u"workspace-sid"_s))
+        config.workspaceSid = parser.value(u"workspace-sid"_s);
     NumberReader numbers(parser);
     if (const auto v = numbers.read("queues"))
         config.queueCount = decltype(config.queueCount)(*v);
@@ -97,7 +95,7 @@ std::optional<EmulatorConfig> readConfig(const QCommandLineParser &parser, int *
         config.tickInterval = std::chrono::milliseconds(*v);
     if (const auto v = numbers.read("warmup-s"))
         config.warmup = std::chrono::seconds(*v);
-    config.frozen = parser.isSet(QStringLiteral("frozen"));
+    config.frozen = parser.isSet(u"frozen"_s);
     const auto port = numbers.read("port");
     *listenPort = port ? int(std::min<qlonglong>(*port, 65536)) : 0;
     if (!numbers.ok() || *listenPort > 65535)
@@ -109,13 +107,12 @@ std::optional<EmulatorConfig> readConfig(const QCommandLineParser &parser, int *
 bool addTokens(TwilioEmulator &emulator, const QStringList &specs)
 {
     for (const QString &spec : specs) {
-        const QStringList parts = spec.split(QLatin1Char(':'));
+        const QStringList parts = spec.split(u':');
         if (parts.size() < 2 || parts.at(0).isEmpty() || parts.at(1).isEmpty()) {
             std::fprintf(stderr, "twilio-emulator: --token needs TOKEN:IDENTITY[:ROLE]\n");
             return false;
         }
-        emulator.addToken(parts.at(0), parts.at(1),
-                          {parts.size() > 2 ? parts.at(2) : QStringLiteral("agent")});
+        emulator.addToken(parts.at(0), parts.at(1), {parts.size() > 2 ? parts.at(2) : u"agent"_s});
     }
     return true;
 }
@@ -125,8 +122,8 @@ bool addTokens(TwilioEmulator &emulator, const QStringList &specs)
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("twilio-emulator"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(FLEX_VERSION));
+    QCoreApplication::setApplicationName(u"twilio-emulator"_s);
+    QCoreApplication::setApplicationVersion(u"" FLEX_VERSION ""_s);
 
     QCommandLineParser parser;
     addOptions(parser);
@@ -137,7 +134,7 @@ int main(int argc, char *argv[])
         return ExitUsage;
 
     TwilioEmulator emulator(*config);
-    if (!addTokens(emulator, parser.values(QStringLiteral("token"))))
+    if (!addTokens(emulator, parser.values(u"token"_s)))
         return ExitUsage;
     if (!emulator.listen(QHostAddress::LocalHost, quint16(listenPort))) {
         std::fprintf(stderr, "twilio-emulator: cannot listen on 127.0.0.1:%d\n", listenPort);
