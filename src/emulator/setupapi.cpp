@@ -57,24 +57,14 @@ std::optional<MatchedOperation> SetupApi::match(const HttpRequest &request,
         QRegularExpressionMatch match = r.pattern.match(request.path);
         if (!match.hasMatch())
             continue;
-        return MatchedOperation{r.operation, [this, &r, request, match, origin](const Done &done) {
-                                    done(authenticated(request)
-                                             ? (this->*r.handler)(request, match, origin)
-                                             : twilioError(401, 20003, u"Authenticate"_s));
-                                }};
+        return MatchedOperation{
+            r.operation, [this, &r, request, match, origin](const Done &done) {
+                done(m_model->acceptsAuthorization(request.header("authorization"))
+                         ? (this->*r.handler)(request, match, origin)
+                         : twilioError(401, 20003, u"Authenticate"_s));
+            }};
     }
     return std::nullopt;
-}
-
-bool SetupApi::authenticated(const HttpRequest &request) const
-{
-    const QByteArray header = request.header("authorization");
-    if (!header.startsWith("Basic "))
-        return false;
-    const QByteArray decoded = QByteArray::fromBase64(header.mid(6).trimmed());
-    const qsizetype colon = decoded.indexOf(':');
-    return colon > 0 && m_model->accepts(QString::fromUtf8(decoded.left(colon)),
-                                         QString::fromUtf8(decoded.mid(colon + 1)));
 }
 
 HttpResponse SetupApi::fetchWorkspace(const HttpRequest &request,

@@ -43,7 +43,6 @@ private:
         Handler handler;
     };
 
-    bool authenticated(const HttpRequest &request) const;
     HttpResponse listWorkspaces(const HttpRequest &request, const QRegularExpressionMatch &match,
                                 const QString &origin) const;
     HttpResponse fetchWorkspace(const HttpRequest &request, const QRegularExpressionMatch &match,

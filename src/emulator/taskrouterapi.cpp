@@ -145,6 +145,17 @@ bool TaskRouterApi::cumulativeQuery(const QUrlQuery &q, CumulativeQuery *out,
     return true;
 }
 
+HttpResponse TaskRouterApi::queueStatistics(QJsonObject statistics, const QString &queueSid,
+                                            const QString &resource, const QString &origin) const
+{
+    statistics.insert(u"account_sid"_s, m_config.accountSid);
+    statistics.insert(u"task_queue_sid"_s, queueSid);
+    statistics.insert(u"workspace_sid"_s, m_config.workspaceSid);
+    statistics.insert(u"url"_s,
+                      QString(workspaceUrl(origin) + u"/TaskQueues/"_s + queueSid + resource));
+    return jsonResponse(200, statistics);
+}
+
 HttpResponse TaskRouterApi::realtimeStatistics(const HttpRequest &request, const QString &queueSid,
                                                const QString &origin) const
 {
@@ -154,13 +165,8 @@ HttpResponse TaskRouterApi::realtimeStatistics(const HttpRequest &request, const
     HttpResponse error;
     if (!channelFilter(query(request, "TaskChannel"), &channel, &error))
         return error;
-    QJsonObject o = m_stats.realtime(queueSid, channel);
-    o.insert(u"account_sid"_s, m_config.accountSid);
-    o.insert(u"task_queue_sid"_s, queueSid);
-    o.insert(u"workspace_sid"_s, m_config.workspaceSid);
-    o.insert(u"url"_s, QString(workspaceUrl(origin) + u"/TaskQueues/"_s + queueSid +
-                               u"/RealTimeStatistics"_s));
-    return jsonResponse(200, o);
+    return queueStatistics(m_stats.realtime(queueSid, channel), queueSid, u"/RealTimeStatistics"_s,
+                           origin);
 }
 
 HttpResponse TaskRouterApi::cumulativeStatistics(const HttpRequest &request,
@@ -173,13 +179,8 @@ HttpResponse TaskRouterApi::cumulativeStatistics(const HttpRequest &request,
     HttpResponse error;
     if (!cumulativeQuery(request.query, &q, &error))
         return error;
-    QJsonObject o = m_stats.cumulative(queueSid, q);
-    o.insert(u"account_sid"_s, m_config.accountSid);
-    o.insert(u"task_queue_sid"_s, queueSid);
-    o.insert(u"workspace_sid"_s, m_config.workspaceSid);
-    o.insert(u"url"_s, QString(workspaceUrl(origin) + u"/TaskQueues/"_s + queueSid +
-                               u"/CumulativeStatistics"_s));
-    return jsonResponse(200, o);
+    return queueStatistics(m_stats.cumulative(queueSid, q), queueSid, u"/CumulativeStatistics"_s,
+                           origin);
 }
 
 HttpResponse TaskRouterApi::bulkRealtimeStatistics(const HttpRequest &request,

@@ -37,6 +37,10 @@ public:
 
 private:
     QJsonObject queueJson(const TaskQueue &queue, const QString &origin) const;
+    // One queue's statistics with the fields every answer carries; resource:
+    // "/RealTimeStatistics" or "/CumulativeStatistics".
+    HttpResponse queueStatistics(QJsonObject statistics, const QString &queueSid,
+                                 const QString &resource, const QString &origin) const;
     QString workspaceUrl(const QString &origin) const;
     // Resolves ?TaskChannel; false (and *error set) when unknown.
     bool channelFilter(const QString &value, QString *channel, HttpResponse *error) const;

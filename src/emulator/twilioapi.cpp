@@ -112,23 +112,10 @@ HttpResponse TwilioApi::unmatched(const HttpRequest &request) const
     return resourceNotFound(request.path);
 }
 
-bool TwilioApi::authenticated(const HttpRequest &request) const
-{
-    const QByteArray header = request.header("authorization");
-    if (!header.startsWith("Basic "))
-        return false;
-    const QByteArray decoded = QByteArray::fromBase64(header.mid(6).trimmed());
-    const qsizetype colon = decoded.indexOf(':');
-    if (colon < 0)
-        return false;
-    return m_setup->accepts(QString::fromUtf8(decoded.left(colon)),
-                            QString::fromUtf8(decoded.mid(colon + 1)));
-}
-
 void TwilioApi::answer(const Route &route, const HttpRequest &request, const QString &origin,
                        const Done &done) const
 {
-    if (!authenticated(request)) {
+    if (!m_setup->acceptsAuthorization(request.header("authorization"))) {
         done(twilioError(401, 20003, u"Authenticate"_s));
         return;
     }

@@ -76,7 +76,6 @@ private:
     void addTaskRouterRoutes();
     void answer(const Route &route, const HttpRequest &request, const QString &origin,
                 const Done &done) const;
-    bool authenticated(const HttpRequest &request) const;
     HttpResponse validateToken(const HttpRequest &request) const;
 
     EmulatorConfig m_config;
