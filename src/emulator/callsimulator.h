@@ -1,48 +1,25 @@
 #pragma once
 
 #include "httpmessage.h"
-#include "requestsigner.h"
+#include "outgoingrequests.h"
+#include "simulatedcall.h"
 
-#include <QDateTime>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
 
-#include <QSet>
-#include <vector>
-
 #include <chrono>
 #include <functional>
 #include <optional>
-
-class QNetworkAccessManager;
 
 namespace flex::emulator {
 
 class ContactCentre;
 
-// One request the emulator made to the service: a status callback or a
-// TwiML fetch, with what came back.
-struct OutgoingRecord
-{
-    quint64 id = 0;
-    QString kind; // "status-callback" or "twiml"
-    QString callSid;
-    QString url;
-    QString method;
-    QString callStatus;
-    int sequenceNumber = -1; // status callbacks only
-    FormParams params;
-    QByteArray signature;
-    QDateTime sentAt;
-    int httpStatus = 0;      // 0 until answered; -1 on network error or timeout
-    QByteArray responseBody; // TwiML fetches only
-};
-
-// Outbound calls as Twilio runs them. Outcome is chosen by the last four
-// digits of To: 0001 busy, 0002 no-answer, 0003 failed, 0004 rings until hung
-// up; anything else is answered (TwiML fetched) and completed after talkTime.
+// Outbound calls as Twilio runs them (outcome by number: SimulatedCall):
+// answered calls fetch their TwiML and complete after talkTime; status
+// callbacks go out as the call moves, optionally reordered or early.
 class CallSimulator : public QObject
 {
     Q_OBJECT
@@ -64,33 +41,17 @@ public:
     void update(const QString &sid, const FormParams &params, const Done &done);
 
     QJsonArray callsJson() const;
-    const QList<OutgoingRecord> &outgoing() const { return m_outgoing; }
+    const QList<OutgoingRecord> &outgoing() const { return m_outgoing->records(); }
     void clearOutgoing()
     {
-        m_outgoing.clear();
+        m_outgoing->clear();
         m_heldCallback = -1;
     }
 
-Q_SIGNALS:
-    void outgoingFinished(int index);
-
 private:
-    enum class Outcome { Answer, Busy, NoAnswer, Failed, RingForever };
-    struct Call
-    {
-        QString sid, from, to, url, method, twiml, statusCallback, callbackMethod;
-        QSet<QString> events;
-        QString status = QStringLiteral("queued");
-        Outcome outcome = Outcome::Answer;
-        QDateTime created, updated, started, ended;
-        int nextSequence = 0;
-        int generation = 0; // bumps on every state change, stale timers see it
-        int pendingEarly = 0;
-        std::function<void()> releaseResponse;
-        QString taskSid;
-    };
+    using Call = SimulatedCall;
 
-    QJsonObject toJson(const Call &call) const;
+    void startEarly(const QString &sid, const HttpResponse &response, const Done &done);
     void schedule(const QString &sid, std::chrono::milliseconds delay,
                   void (CallSimulator::*step)(Call &));
     void stepInitiated(Call &call);
@@ -99,23 +60,17 @@ private:
     void stepComplete(Call &call);
     void finish(Call &call, const QString &status);
     void statusCallback(Call &call, const QString &event, bool early = false);
+    void sendReordered(int index, bool final);
     void dispatch(int index, Call *earlyFor);
     void releaseEarly(const QString &sid);
     void fetchTwiml(Call &call);
     void handleTwiml(Call &call, const QByteArray &xml);
-    void send(int index, const std::function<void(int status, const QByteArray &body)> &onDone);
-    Outcome outcomeFor(const QString &to) const;
 
     QString m_accountSid;
-    QByteArray m_authToken;
     ContactCentre *m_model;
-    // Twilio posts from many machines at once; one QNetworkAccessManager
-    // would funnel every call's requests through 6 connections.
-    std::vector<QNetworkAccessManager *> m_nams;
+    OutgoingRequests *m_outgoing;
     QHash<QString, Call> m_calls;
     QStringList m_order;
-    QList<OutgoingRecord> m_outgoing;
-    quint64 m_nextOutgoingId = 1;
     int m_heldCallback = -1; // reorder: index of a callback waiting to go after the next one
     std::chrono::milliseconds m_stepInterval{500};
     std::chrono::milliseconds m_talkTime{5000};

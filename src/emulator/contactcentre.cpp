@@ -7,15 +7,16 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 constexpr qint64 HistoryRetentionMs = 30LL * 24 * 3600 * 1000;
 // Share of simulated traffic per channel (only channels that exist are used).
 const QList<QPair<QString, double>> &trafficMix()
 {
-    static const QList<QPair<QString, double>> mix = {{QStringLiteral("voice"), 0.6},
-                                                      {QStringLiteral("chat"), 0.3},
-                                                      {QStringLiteral("video"), 0.1}};
+    static const QList<QPair<QString, double>> mix = {
+        {u"voice"_s, 0.6}, {u"chat"_s, 0.3}, {u"video"_s, 0.1}};
     return mix;
 }
 
@@ -32,22 +33,21 @@ ContactCentre::ContactCentre(const EmulatorConfig &config, QObject *parent)
     const qint64 wallNow = QDateTime::currentMSecsSinceEpoch();
     m_nowMs = wallNow - qint64(config.warmup.count());
 
-    const QStringList activityNames = {QStringLiteral("Available"), QStringLiteral("Unavailable"),
-                                       QStringLiteral("Offline"), QStringLiteral("Break")};
+    const QStringList activityNames = {u"Available"_s, u"Unavailable"_s, u"Offline"_s, u"Break"_s};
     for (int i = 0; i < activityNames.size(); ++i)
-        m_activities.append({newSid(QStringLiteral("WA")), activityNames.at(i), i == Available});
+        m_activities.append({newSid(u"WA"_s), activityNames.at(i), i == Available});
 
     for (const QString &name : config.channels) {
         QString friendly = name;
         if (!friendly.isEmpty())
             friendly[0] = friendly.at(0).toUpper();
-        m_channels.append({newSid(QStringLiteral("TC")), name, friendly, m_nowMs, ++m_seq});
+        m_channels.append({newSid(u"TC"_s), name, friendly, m_nowMs, ++m_seq});
     }
 
     for (int i = 0; i < config.queueCount; ++i) {
-        const QString name = i < config.queueNames.size() ? config.queueNames.at(i)
-                                                          : QStringLiteral("Queue %1").arg(i + 1);
-        m_queues.append({newSid(QStringLiteral("WQ")), name, m_nowMs, ++m_seq});
+        const QString name =
+            i < config.queueNames.size() ? config.queueNames.at(i) : u"Queue %1"_s.arg(i + 1);
+        m_queues.append({newSid(u"WQ"_s), name, m_nowMs, ++m_seq});
     }
     const int initialActivity[] = {Available,   Available, Available, Break,     Available,
                                    Unavailable, Available, Offline,   Available, Offline};
@@ -82,12 +82,6 @@ void ContactCentre::setFrozen(bool frozen)
         m_timer->start();
 }
 
-void ContactCentre::setTickInterval(std::chrono::milliseconds interval)
-{
-    m_config.tickInterval = interval;
-    m_timer->setInterval(interval);
-}
-
 void ContactCentre::tick()
 {
     const qint64 interval = std::max<qint64>(1, m_config.tickInterval.count());
@@ -95,7 +89,28 @@ void ContactCentre::tick()
         step(m_nowMs + interval);
     else
         step(std::max(QDateTime::currentMSecsSinceEpoch(), m_nowMs + 1));
-    Q_EMIT ticked();
+}
+
+void ContactCentre::advance(int ticks)
+{
+    for (int i = 0; i < ticks; ++i)
+        tick();
+}
+
+QStringList ContactCentre::queueSids() const
+{
+    QStringList out;
+    for (const TaskQueue &q : m_queues)
+        out.append(q.sid);
+    return out;
+}
+
+QStringList ContactCentre::channelNames() const
+{
+    QStringList out;
+    for (const TaskChannel &c : m_channels)
+        out.append(c.uniqueName);
+    return out;
 }
 
 void ContactCentre::step(qint64 newNowMs)
@@ -191,7 +206,7 @@ void ContactCentre::stepArrivals(qint64 dtMs)
             const int n = poisson(m_rng);
             for (int k = 0; k < n; ++k) {
                 Task t;
-                t.sid = newSid(QStringLiteral("WT"));
+                t.sid = newSid(u"WT"_s);
                 t.queueSid = q.sid;
                 t.channel = mix.first;
                 t.priority = chance(0.1) ? 10 : 0;
@@ -284,11 +299,10 @@ void ContactCentre::addHistory(const QString &queueSid, const QString &channel, 
 void ContactCentre::addWorker(const QString &name, const QStringList &queueSids, int activity)
 {
     Worker w;
-    w.sid = newSid(QStringLiteral("WK"));
-    w.friendlyName = name.isEmpty() ? QStringLiteral("agent%1").arg(++m_workerNameCounter, 3, 10,
-                                                                    QLatin1Char('0'))
-                                    : name;
-    w.contactUri = QStringLiteral("client:") + w.friendlyName;
+    w.sid = newSid(u"WK"_s);
+    w.friendlyName =
+        name.isEmpty() ? u"agent%1"_s.arg(++m_workerNameCounter, 3, 10, QChar(u'0')) : name;
+    w.contactUri = u"client:"_s + w.friendlyName;
     w.activity = activity;
     w.activitySinceMs = m_nowMs;
     w.freeSinceMs = m_nowMs;
@@ -298,7 +312,7 @@ void ContactCentre::addWorker(const QString &name, const QStringList &queueSids,
 
 QString ContactCentre::addQueue(const QString &friendlyName)
 {
-    TaskQueue q{newSid(QStringLiteral("WQ")), friendlyName, m_nowMs, ++m_seq};
+    TaskQueue q{newSid(u"WQ"_s), friendlyName, m_nowMs, ++m_seq};
     m_queues.append(q);
     for (int w = 0; w < m_config.workersPerQueue; ++w)
         addWorker(QString(), {q.sid}, Available);
@@ -350,24 +364,23 @@ QString ContactCentre::enqueueCallTask(const QString &callSid, const QJsonObject
     if (m_queues.isEmpty())
         return {};
     Task t;
-    t.sid = newSid(QStringLiteral("WT"));
+    t.sid = newSid(u"WT"_s);
     t.queueSid = m_queues.first().sid;
-    t.channel = resolveChannel(QStringLiteral("voice"))
-                    .value_or(m_channels.isEmpty() ? QStringLiteral("voice")
-                                                   : m_channels.first().uniqueName);
+    t.channel = resolveChannel(u"voice"_s)
+                    .value_or(m_channels.isEmpty() ? u"voice"_s : m_channels.first().uniqueName);
     t.priority = priority;
     t.createdMs = m_nowMs;
     t.queueEnteredMs = m_nowMs;
     t.callSid = callSid;
     t.attributes = attributes;
-    t.targetWorker = attributes.value(QStringLiteral("targetWorker")).toString();
+    t.targetWorker = attributes.value(u"targetWorker"_s).toString();
     if (!t.targetWorker.isEmpty()) {
         const bool known = std::any_of(m_workers.cbegin(), m_workers.cend(), [&](const Worker &w) {
             return w.contactUri == t.targetWorker;
         });
         if (!known) {
             QString name = t.targetWorker;
-            if (name.startsWith(QLatin1String("client:")))
+            if (name.startsWith(u"client:"_s))
                 name = name.mid(7);
             addWorker(name, {t.queueSid}, Available);
             m_workers.last().contactUri = t.targetWorker;
@@ -405,7 +418,7 @@ QString ContactCentre::newSid(const QString &prefix)
 {
     QString s = prefix;
     for (int i = 0; i < 4; ++i)
-        s += QStringLiteral("%1").arg(quint32(m_rng()), 8, 16, QLatin1Char('0'));
+        s += u"%1"_s.arg(quint32(m_rng()), 8, 16, QChar(u'0'));
     return s;
 }
 

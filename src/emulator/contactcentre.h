@@ -2,6 +2,7 @@
 
 #include "emulatorconfig.h"
 
+#include <QDateTime>
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
@@ -106,18 +107,20 @@ public:
     explicit ContactCentre(const EmulatorConfig &config, QObject *parent = nullptr);
 
     qint64 nowMs() const { return m_nowMs; }
+    QDateTime now() const { return QDateTime::fromMSecsSinceEpoch(m_nowMs, Qt::UTC); }
 
     void setFrozen(bool frozen);
     bool isFrozen() const { return m_frozen; }
-    void setTickInterval(std::chrono::milliseconds interval);
     void tick();
-
+    void advance(int ticks); // tick() that many times
     QString addQueue(const QString &friendlyName);
     bool removeQueue(const QString &sid);
 
     const QList<TaskQueue> &queues() const { return m_queues; }
+    QStringList queueSids() const;
     const TaskQueue *queue(const QString &sid) const;
     const QList<TaskChannel> &channels() const { return m_channels; }
+    QStringList channelNames() const; // unique names
     // Accepts a unique name or a TC sid; returns the unique name.
     std::optional<QString> resolveChannel(const QString &nameOrSid) const;
     const QList<Activity> &activities() const { return m_activities; }
@@ -126,16 +129,13 @@ public:
     // History of one queue, in time order (kept for 30 simulated days).
     QList<TaskEvent> events(const QString &queueSid) const { return m_events.value(queueSid); }
 
-    // Outbound call answered with <Enqueue><Task>: creates a voice task in the
-    // first queue targeted to attributes["targetWorker"]. Returns the task sid.
     // `tasks` accepted tasks of `channel` that entered the queue and waited
     // waitMs, added to history at now (tests of TaskRouter's caps).
     void addHistory(const QString &queueSid, const QString &channel, int tasks, qint64 waitMs);
+    // Outbound call answered with <Enqueue><Task>: creates a voice task in the
+    // first queue targeted to attributes["targetWorker"]. Returns the task sid.
     QString enqueueCallTask(const QString &callSid, const QJsonObject &attributes, int priority);
     void callEnded(const QString &callSid);
-
-Q_SIGNALS:
-    void ticked();
 
 private:
     void step(qint64 newNowMs);

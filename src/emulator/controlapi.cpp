@@ -5,7 +5,7 @@
 #include "faultinjector.h"
 #include "setupapi.h"
 #include "statscalculator.h"
-#include "twilioemulator.h"
+#include "twilioapi.h"
 #include "twilioerror.h"
 
 #include <QDateTime>
@@ -15,11 +15,18 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 HttpResponse controlError(int status, const QString &message)
 {
-    return jsonResponse(status, QJsonObject{{QStringLiteral("error"), message}});
+    return jsonResponse(status, QJsonObject{{u"error"_s, message}});
+}
+
+HttpResponse ok()
+{
+    return jsonResponse(200, QJsonObject{{u"ok"_s, true}});
 }
 
 QJsonArray paramsJson(const QList<QPair<QString, QString>> &params)
@@ -32,9 +39,9 @@ QJsonArray paramsJson(const QList<QPair<QString, QString>> &params)
 
 } // namespace
 
-ControlApi::ControlApi(TwilioEmulator *emulator)
-    : QObject(emulator)
-    , m_emulator(emulator)
+ControlApi::ControlApi(const EmulatorParts &parts, QObject *parent)
+    : QObject(parent)
+    , m_parts(parts)
 {
     addStateRoutes();
     addFaultRoutes();
@@ -42,269 +49,268 @@ ControlApi::ControlApi(TwilioEmulator *emulator)
     addCallRoutes();
 }
 
-void ControlApi::route(const QByteArray &method, const QString &path, Handler handler)
+void ControlApi::route(const QByteArray &method, const QString &pathPattern, Handler handler)
 {
-    const bool prefix = path.endsWith(QLatin1Char('/'));
-    m_routes.push_back({method, path, prefix, std::move(handler)});
+    m_routes.push_back({method, QRegularExpression(u'^' + pathPattern + u'$'), std::move(handler)});
 }
 
 HttpResponse ControlApi::handle(const HttpRequest &request, const QString &origin)
 {
     QString path = request.path.mid(int(qstrlen("/__emulator")));
-    while (path.endsWith(QLatin1Char('/')))
+    while (path.endsWith(u'/'))
         path.chop(1);
     Call call{request, {}, {}, origin};
     if (!request.body.trimmed().isEmpty()) {
         QJsonParseError error;
         const QJsonDocument doc = QJsonDocument::fromJson(request.body, &error);
         if (error.error != QJsonParseError::NoError || !doc.isObject())
-            return controlError(400, QStringLiteral("body must be a JSON object"));
+            return controlError(400, u"body must be a JSON object"_s);
         call.body = doc.object();
     }
     for (const Route &r : m_routes) {
         if (!r.method.isEmpty() && r.method != request.method)
             continue;
-        if (r.prefix ? path.startsWith(r.path) && path.size() > r.path.size() : path == r.path) {
-            call.tail = r.prefix ? path.mid(r.path.size()) : QString();
+        const QRegularExpressionMatch match = r.pattern.match(path);
+        if (match.hasMatch()) {
+            call.sid = match.captured(1);
             return r.handler(call);
         }
     }
-    return controlError(404, QStringLiteral("unknown control route"));
+    return controlError(404, u"unknown control route"_s);
 }
 
 void ControlApi::addStateRoutes()
 {
-    TwilioEmulator &e = *m_emulator;
-    const auto state = [&e](const Call &call) {
-        const EmulatorConfig &c = e.config();
-        QJsonArray operations;
-        for (const QString &op : FaultInjector::operations())
-            operations.append(op);
-        return jsonResponse(
-            200, QJsonObject{
-                     {QStringLiteral("baseUrl"), call.origin},
-                     {QStringLiteral("accountSid"), c.accountSid},
-                     {QStringLiteral("authToken"), c.authToken},
-                     {QStringLiteral("apiKeySid"), c.apiKeySid},
-                     {QStringLiteral("apiKeySecret"), c.apiKeySecret},
-                     {QStringLiteral("workspaceSid"), c.workspaceSid},
-                     {QStringLiteral("workflowSid"), c.workflowSid},
-                     {QStringLiteral("frozen"), e.m_model->isFrozen()},
-                     {QStringLiteral("now"), e.now().toString(Qt::ISODateWithMs)},
-                     {QStringLiteral("queues"), QJsonArray::fromStringList(e.queueSids())},
-                     {QStringLiteral("channels"), QJsonArray::fromStringList(e.channelNames())},
-                     {QStringLiteral("operations"), operations},
-                     {QStringLiteral("callStepMs"), qint64(e.m_calls->stepInterval().count())},
-                     {QStringLiteral("talkTimeMs"), qint64(e.m_calls->talkTime().count())},
-                 });
-    };
-    route("GET", QString(), state);
-    route("GET", QStringLiteral("/state"), state);
-    route("POST", QStringLiteral("/reset"), [&e](const Call &) {
-        e.reset();
-        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+    const EmulatorParts &p = m_parts;
+    route("GET", QString(), [this](const Call &call) { return state(call); });
+    route("GET", u"/state"_s, [this](const Call &call) { return state(call); });
+    route("POST", u"/reset"_s, [p](const Call &) {
+        p.reset();
+        return ok();
     });
-    route("GET", QStringLiteral("/fidelity"),
-          [&e](const Call &) { return jsonResponse(200, e.fidelity().toJson()); });
-    route("POST", QStringLiteral("/fidelity"), [&e](const Call &call) {
+    route("GET", u"/fidelity"_s,
+          [p](const Call &) { return jsonResponse(200, p.api.fidelity().toJson()); });
+    route("POST", u"/fidelity"_s, [p](const Call &call) {
         QString error;
-        if (!e.fidelity().apply(call.body, &error))
+        if (!p.api.fidelity().apply(call.body, &error))
             return controlError(400, error);
-        return jsonResponse(200, e.fidelity().toJson());
+        return jsonResponse(200, p.api.fidelity().toJson());
     });
-    route({}, QStringLiteral("/setup"),
-          [&e](const Call &call) { return e.m_setupApi->control(call.request.method, call.body); });
-    route("POST", QStringLiteral("/tokens"),
-          [&e](const Call &call) { return addToken(e, call.body); });
+    route({}, u"/setup"_s,
+          [p](const Call &call) { return p.setupApi.control(call.request.method, call.body); });
+    route("POST", u"/tokens"_s, [this](const Call &call) { return addToken(call); });
+}
+
+HttpResponse ControlApi::state(const Call &call) const
+{
+    const EmulatorConfig &c = m_parts.config;
+    const ContactCentre &model = m_parts.model;
+    return jsonResponse(
+        200, QJsonObject{
+                 {u"baseUrl"_s, call.origin},
+                 {u"accountSid"_s, c.accountSid},
+                 {u"authToken"_s, c.authToken},
+                 {u"apiKeySid"_s, c.apiKeySid},
+                 {u"apiKeySecret"_s, c.apiKeySecret},
+                 {u"workspaceSid"_s, c.workspaceSid},
+                 {u"workflowSid"_s, c.workflowSid},
+                 {u"frozen"_s, model.isFrozen()},
+                 {u"now"_s, model.now().toString(Qt::ISODateWithMs)},
+                 {u"queues"_s, QJsonArray::fromStringList(model.queueSids())},
+                 {u"channels"_s, QJsonArray::fromStringList(model.channelNames())},
+                 {u"operations"_s, QJsonArray::fromStringList(FaultInjector::operations())},
+                 {u"callStepMs"_s, qint64(m_parts.calls.stepInterval().count())},
+                 {u"talkTimeMs"_s, qint64(m_parts.calls.talkTime().count())},
+             });
 }
 
 void ControlApi::addFaultRoutes()
 {
-    TwilioEmulator &e = *m_emulator;
-    route("GET", QStringLiteral("/faults"),
-          [&e](const Call &) { return jsonResponse(200, e.m_faults->faultsJson()); });
-    route("DELETE", QStringLiteral("/faults"), [&e](const Call &call) {
-        e.clearFaults(call.request.query.queryItemValue(QStringLiteral("operation")));
-        return jsonResponse(200, e.m_faults->faultsJson());
+    FaultInjector &faults = m_parts.faults;
+    route("GET", u"/faults"_s,
+          [&faults](const Call &) { return jsonResponse(200, faults.faultsJson()); });
+    route("DELETE", u"/faults"_s, [&faults](const Call &call) {
+        faults.clearFaults(call.request.query.queryItemValue(u"operation"_s));
+        return jsonResponse(200, faults.faultsJson());
     });
-    route("POST", QStringLiteral("/faults"), [&e](const Call &call) {
-        const QJsonObject &body = call.body;
-        const QString op = body.value(QStringLiteral("operation")).toString();
-        const auto kind =
-            Fault::kindFromString(body.value(QStringLiteral("kind")).toVariant().toString());
-        if (!FaultInjector::operations().contains(op))
-            return controlError(400, QStringLiteral("unknown operation: ") + op);
-        if (!kind)
-            return controlError(
-                400, QStringLiteral("kind must be 401, 404, 429, 500, 503, delay or drop"));
-        Fault f;
-        f.kind = *kind;
-        f.remaining = body.value(QStringLiteral("count")).toInt(1);
-        if (f.remaining == 0)
-            f.remaining = 1;
-        f.retryAfterSeconds = body.value(QStringLiteral("retryAfter")).toInt(1);
-        f.delay = std::chrono::milliseconds(body.value(QStringLiteral("delayMs")).toInt(0));
-        e.m_faults->addFault(op, f);
-        return jsonResponse(200, e.m_faults->faultsJson());
+    route("POST", u"/faults"_s, [this](const Call &call) { return addFault(call); });
+    route("POST", u"/faults/clear"_s, [&faults](const Call &call) {
+        faults.clearFaults(call.body.value(u"operation"_s).toString());
+        return jsonResponse(200, faults.faultsJson());
     });
-    route("POST", QStringLiteral("/faults/clear"), [&e](const Call &call) {
-        e.clearFaults(call.body.value(QStringLiteral("operation")).toString());
-        return jsonResponse(200, e.m_faults->faultsJson());
+    route("GET", u"/counters"_s,
+          [&faults](const Call &) { return jsonResponse(200, faults.countersJson()); });
+    route("POST", u"/counters/reset"_s, [&faults](const Call &) {
+        faults.resetCounters();
+        return jsonResponse(200, faults.countersJson());
     });
-    route("GET", QStringLiteral("/counters"),
-          [&e](const Call &) { return jsonResponse(200, e.m_faults->countersJson()); });
-    route("POST", QStringLiteral("/counters/reset"), [&e](const Call &) {
-        e.resetCounters();
-        return jsonResponse(200, e.m_faults->countersJson());
-    });
-    route("GET", QStringLiteral("/requests"), [&e](const Call &) {
+    route("GET", u"/requests"_s, [&faults](const Call &) {
         QJsonArray out;
-        for (const RecordedRequestInfo &r : e.recentRequests()) {
-            out.append(QJsonObject{{QStringLiteral("operation"), r.operation},
-                                   {QStringLiteral("method"), r.method},
-                                   {QStringLiteral("path"), r.path},
-                                   {QStringLiteral("query"), r.query},
-                                   {QStringLiteral("form"), paramsJson(r.formParams)},
-                                   {QStringLiteral("status"), r.status}});
+        for (const RecordedRequest &r : faults.recentRequests()) {
+            out.append(QJsonObject{{u"operation"_s, r.operation},
+                                   {u"method"_s, r.method},
+                                   {u"path"_s, r.path},
+                                   {u"query"_s, r.query},
+                                   {u"form"_s, paramsJson(r.formParams)},
+                                   {u"status"_s, r.status}});
         }
-        return jsonResponse(200, QJsonObject{{QStringLiteral("requests"), out}});
+        return jsonResponse(200, QJsonObject{{u"requests"_s, out}});
     });
+}
+
+HttpResponse ControlApi::addFault(const Call &call) const
+{
+    const QJsonObject &body = call.body;
+    const QString op = body.value(u"operation"_s).toString();
+    const auto kind = Fault::kindFromString(body.value(u"kind"_s).toVariant().toString());
+    if (!FaultInjector::operations().contains(op))
+        return controlError(400, u"unknown operation: "_s + op);
+    if (!kind)
+        return controlError(400, u"kind must be 401, 404, 429, 500, 503, delay or drop"_s);
+    Fault f;
+    f.kind = *kind;
+    f.remaining = body.value(u"count"_s).toInt(1);
+    f.retryAfterSeconds = body.value(u"retryAfter"_s).toInt(1);
+    f.delay = std::chrono::milliseconds(body.value(u"delayMs"_s).toInt(0));
+    m_parts.faults.addFault(op, f);
+    return jsonResponse(200, m_parts.faults.faultsJson());
 }
 
 void ControlApi::addModelRoutes()
 {
-    TwilioEmulator &e = *m_emulator;
-    route("GET", QStringLiteral("/queues"), [&e](const Call &) {
+    ContactCentre &model = m_parts.model;
+    route("GET", u"/queues"_s, [&model](const Call &) {
         QJsonArray out;
-        for (const TaskQueue &q : e.m_model->queues())
-            out.append(QJsonObject{{QStringLiteral("sid"), q.sid},
-                                   {QStringLiteral("friendly_name"), q.friendlyName}});
-        return jsonResponse(200, QJsonObject{{QStringLiteral("queues"), out}});
+        for (const TaskQueue &q : model.queues())
+            out.append(QJsonObject{{u"sid"_s, q.sid}, {u"friendly_name"_s, q.friendlyName}});
+        return jsonResponse(200, QJsonObject{{u"queues"_s, out}});
     });
-    route("POST", QStringLiteral("/queues"), [&e](const Call &call) {
-        const QString name = call.body.value(QStringLiteral("name")).toString();
+    route("POST", u"/queues"_s, [&model](const Call &call) {
+        const QString name = call.body.value(u"name"_s).toString();
         if (name.isEmpty())
-            return controlError(400, QStringLiteral("name is required"));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("sid"), e.addQueue(name)},
-                                             {QStringLiteral("friendly_name"), name}});
-    });
-    route("DELETE", QStringLiteral("/queues/"), [&e](const Call &call) {
-        if (!e.removeQueue(call.tail))
-            return controlError(404, QStringLiteral("no such queue"));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
-    });
-    // POST /queues/{WQ}/history
-    route("POST", QStringLiteral("/queues/"), [&e](const Call &call) {
-        if (!call.tail.endsWith(QLatin1String("/history")))
-            return controlError(404, QStringLiteral("unknown control route"));
-        const QString sid = call.tail.chopped(int(qstrlen("/history")));
-        if (!e.m_model->queue(sid))
-            return controlError(404, QStringLiteral("no such queue"));
-        const int tasks = call.body.value(QStringLiteral("tasks")).toInt(0);
-        if (tasks <= 0 || tasks > 100'000)
-            return controlError(400, QStringLiteral("tasks must be 1..100000"));
-        e.addHistory(
-            sid, call.body.value(QStringLiteral("channel")).toString(QStringLiteral("voice")),
-            tasks, std::chrono::seconds(call.body.value(QStringLiteral("waitSeconds")).toInt(0)));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
-    });
-    route("POST", QStringLiteral("/tick"), [&e](const Call &call) {
-        e.tick(std::max(1, call.body.value(QStringLiteral("count")).toInt(1)));
+            return controlError(400, u"name is required"_s);
         return jsonResponse(
-            200, QJsonObject{{QStringLiteral("now"), e.now().toString(Qt::ISODateWithMs)}});
+            200, QJsonObject{{u"sid"_s, model.addQueue(name)}, {u"friendly_name"_s, name}});
     });
-    route("POST", QStringLiteral("/freeze"), [&e](const Call &call) {
-        e.setFrozen(call.body.value(QStringLiteral("frozen")).toBool(true));
-        return jsonResponse(200, QJsonObject{{QStringLiteral("frozen"), e.m_model->isFrozen()}});
+    route("DELETE", u"/queues/(.+)"_s, [&model](const Call &call) {
+        if (!model.removeQueue(call.sid))
+            return controlError(404, u"no such queue"_s);
+        return ok();
     });
-    route("GET", QStringLiteral("/stats/"), [&e](const Call &call) { return stats(e, call); });
+    route("POST", u"/queues/(.*)/history"_s, [this](const Call &call) { return addHistory(call); });
+    route("POST", u"/tick"_s, [&model](const Call &call) {
+        model.advance(std::max(1, call.body.value(u"count"_s).toInt(1)));
+        return jsonResponse(200, QJsonObject{{u"now"_s, model.now().toString(Qt::ISODateWithMs)}});
+    });
+    route("POST", u"/freeze"_s, [&model](const Call &call) {
+        model.setFrozen(call.body.value(u"frozen"_s).toBool(true));
+        return jsonResponse(200, QJsonObject{{u"frozen"_s, model.isFrozen()}});
+    });
+    route("GET", u"/stats/(.+)"_s, [this](const Call &call) { return stats(call); });
+}
+
+// POST /queues/{WQ}/history {tasks, channel, waitSeconds}
+HttpResponse ControlApi::addHistory(const Call &call) const
+{
+    if (!m_parts.model.queue(call.sid))
+        return controlError(404, u"no such queue"_s);
+    const int tasks = call.body.value(u"tasks"_s).toInt(0);
+    if (tasks <= 0 || tasks > 100'000)
+        return controlError(400, u"tasks must be 1..100000"_s);
+    const qint64 waitMs = 1000 * qint64(call.body.value(u"waitSeconds"_s).toInt(0));
+    m_parts.model.addHistory(call.sid, call.body.value(u"channel"_s).toString(u"voice"_s), tasks,
+                             waitMs);
+    return ok();
 }
 
 void ControlApi::addCallRoutes()
 {
-    TwilioEmulator &e = *m_emulator;
-    route("POST", QStringLiteral("/calls/config"), [&e](const Call &call) {
-        const QJsonObject &body = call.body;
-        if (body.contains(QStringLiteral("callStepMs")))
-            e.setCallStepInterval(
-                std::chrono::milliseconds(body.value(QStringLiteral("callStepMs")).toInt()));
-        if (body.contains(QStringLiteral("talkTimeMs")))
-            e.setTalkTime(
-                std::chrono::milliseconds(body.value(QStringLiteral("talkTimeMs")).toInt()));
-        if (body.contains(QStringLiteral("reorderCallbacks")))
-            e.setReorderCallbacks(body.value(QStringLiteral("reorderCallbacks")).toBool());
-        if (body.contains(QStringLiteral("earlyCallbacks")))
-            e.setEarlyCallbacks(body.value(QStringLiteral("earlyCallbacks")).toBool());
-        return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+    CallSimulator &calls = m_parts.calls;
+    route("POST", u"/calls/config"_s, [this](const Call &call) { return configureCalls(call); });
+    route("GET", u"/calls"_s, [&calls](const Call &) {
+        return jsonResponse(200, QJsonObject{{u"calls"_s, calls.callsJson()}});
     });
-    route("GET", QStringLiteral("/calls"), [&e](const Call &) {
-        return jsonResponse(200, QJsonObject{{QStringLiteral("calls"), e.m_calls->callsJson()}});
-    });
-    route("GET", QStringLiteral("/callbacks"), [&e](const Call &) {
+    route("GET", u"/callbacks"_s, [&calls](const Call &) {
         QJsonArray out;
-        for (const OutgoingRequest &r : e.outgoingRequests()) {
-            out.append(QJsonObject{{QStringLiteral("kind"), r.kind},
-                                   {QStringLiteral("callSid"), r.callSid},
-                                   {QStringLiteral("url"), r.url},
-                                   {QStringLiteral("callStatus"), r.callStatus},
-                                   {QStringLiteral("sequenceNumber"), r.sequenceNumber},
-                                   {QStringLiteral("params"), paramsJson(r.params)},
-                                   {QStringLiteral("signature"), QString::fromLatin1(r.signature)},
-                                   {QStringLiteral("httpStatus"), r.httpStatus}});
+        for (const OutgoingRecord &r : calls.outgoing()) {
+            out.append(QJsonObject{{u"kind"_s, r.kind},
+                                   {u"callSid"_s, r.callSid},
+                                   {u"url"_s, r.url},
+                                   {u"callStatus"_s, r.callStatus},
+                                   {u"sequenceNumber"_s, r.sequenceNumber},
+                                   {u"params"_s, paramsJson(r.params)},
+                                   {u"signature"_s, QString::fromLatin1(r.signature)},
+                                   {u"httpStatus"_s, r.httpStatus}});
         }
-        return jsonResponse(200, QJsonObject{{QStringLiteral("callbacks"), out}});
+        return jsonResponse(200, QJsonObject{{u"callbacks"_s, out}});
     });
 }
 
-HttpResponse ControlApi::addToken(TwilioEmulator &e, const QJsonObject &body)
+HttpResponse ControlApi::configureCalls(const Call &call) const
 {
-    const QString token = body.value(QStringLiteral("token")).toString();
-    const QString identity = body.value(QStringLiteral("identity")).toString();
-    if (token.isEmpty() || identity.isEmpty())
-        return controlError(400, QStringLiteral("token and identity are required"));
-    QStringList roles;
-    for (const QJsonValue &v : body.value(QStringLiteral("roles")).toArray())
-        roles.append(v.toString());
-    if (roles.isEmpty())
-        roles.append(QStringLiteral("agent"));
-    QDateTime expiration;
-    if (body.contains(QStringLiteral("expiration"))) {
-        expiration = QDateTime::fromString(body.value(QStringLiteral("expiration")).toString(),
-                                           Qt::ISODateWithMs);
-        if (!expiration.isValid())
-            return controlError(400, QStringLiteral("expiration must be ISO 8601"));
-    } else if (body.contains(QStringLiteral("ttlSeconds"))) {
-        expiration = QDateTime::currentDateTimeUtc().addSecs(
-            body.value(QStringLiteral("ttlSeconds")).toInteger());
+    const QJsonObject &body = call.body;
+    CallSimulator &calls = m_parts.calls;
+    if (body.contains(u"callStepMs"_s))
+        calls.setStepInterval(std::chrono::milliseconds(body.value(u"callStepMs"_s).toInt()));
+    if (body.contains(u"talkTimeMs"_s))
+        calls.setTalkTime(std::chrono::milliseconds(body.value(u"talkTimeMs"_s).toInt()));
+    if (body.contains(u"reorderCallbacks"_s))
+        calls.setReorderCallbacks(body.value(u"reorderCallbacks"_s).toBool());
+    if (body.contains(u"earlyCallbacks"_s))
+        calls.setEarlyCallbacks(body.value(u"earlyCallbacks"_s).toBool());
+    return ok();
+}
+
+HttpResponse ControlApi::addToken(const Call &call) const
+{
+    const QJsonObject &body = call.body;
+    const QString token = body.value(u"token"_s).toString();
+    FlexToken info;
+    info.identity = body.value(u"identity"_s).toString();
+    if (token.isEmpty() || info.identity.isEmpty())
+        return controlError(400, u"token and identity are required"_s);
+    for (const QJsonValue &v : body.value(u"roles"_s).toArray())
+        info.roles.append(v.toString());
+    if (info.roles.isEmpty())
+        info.roles.append(u"agent"_s);
+    if (body.contains(u"expiration"_s)) {
+        info.expiration =
+            QDateTime::fromString(body.value(u"expiration"_s).toString(), Qt::ISODateWithMs);
+        if (!info.expiration.isValid())
+            return controlError(400, u"expiration must be ISO 8601"_s);
+        info.expiration = info.expiration.toUTC();
+    } else if (body.contains(u"ttlSeconds"_s)) {
+        info.expiration =
+            QDateTime::currentDateTimeUtc().addSecs(body.value(u"ttlSeconds"_s).toInteger());
     }
-    e.addToken(token, identity, roles, expiration,
-               body.value(QStringLiteral("workerSid")).toString());
-    return jsonResponse(200, QJsonObject{{QStringLiteral("ok"), true}});
+    info.workerSid = body.value(u"workerSid"_s).toString();
+    m_parts.api.addToken(token, info);
+    return ok();
 }
 
 // GET /stats/{WQ}?channel=&start=&end=&split=30,60 — the model's own numbers.
-HttpResponse ControlApi::stats(TwilioEmulator &e, const Call &call)
+HttpResponse ControlApi::stats(const Call &call) const
 {
-    const QString &sid = call.tail;
-    if (!e.m_model->queue(sid))
-        return controlError(404, QStringLiteral("no such queue"));
+    const QString &sid = call.sid;
+    if (!m_parts.model.queue(sid))
+        return controlError(404, u"no such queue"_s);
     const QUrlQuery &query = call.request.query;
-    const QString channel = query.queryItemValue(QStringLiteral("channel"));
-    QDateTime start = QDateTime::fromString(
-        query.queryItemValue(QStringLiteral("start"), QUrl::FullyDecoded), Qt::ISODate);
-    QDateTime end = QDateTime::fromString(
-        query.queryItemValue(QStringLiteral("end"), QUrl::FullyDecoded), Qt::ISODate);
+    const QString channel = query.queryItemValue(u"channel"_s);
+    QDateTime start =
+        QDateTime::fromString(query.queryItemValue(u"start"_s, QUrl::FullyDecoded), Qt::ISODate);
+    QDateTime end =
+        QDateTime::fromString(query.queryItemValue(u"end"_s, QUrl::FullyDecoded), Qt::ISODate);
     if (!end.isValid())
-        end = e.now();
+        end = m_parts.model.now();
     if (!start.isValid())
         start = end.addSecs(-15 * 60);
     QList<int> split;
-    StatsCalculator::parseSplit(query.queryItemValue(QStringLiteral("split")), &split);
-    return jsonResponse(200, QJsonObject{
-                                 {QStringLiteral("realtime"), e.realtimeStatistics(sid, channel)},
-                                 {QStringLiteral("cumulative"),
-                                  e.cumulativeStatistics(sid, start, end, channel, split)},
-                             });
+    StatsCalculator::parseSplit(query.queryItemValue(u"split"_s), &split);
+    return jsonResponse(
+        200, QJsonObject{
+                 {u"realtime"_s, m_parts.realtimeStatistics(sid, channel)},
+                 {u"cumulative"_s, m_parts.cumulativeStatistics(sid, start, end, channel, split)},
+             });
 }
 
 } // namespace flex::emulator

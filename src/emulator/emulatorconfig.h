@@ -7,27 +7,26 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 // Everything the emulator can be configured with at construction. Defaults
 // live here and nowhere else; the SIDs have Twilio's formats (prefix + 32 hex).
 struct EmulatorConfig
 {
-    QString accountSid = QStringLiteral("AC00000000000000000000000000000001");
-    QString authToken = QStringLiteral("emulator-auth-token-0000000000001");
-    QString apiKeySid = QStringLiteral("SK00000000000000000000000000000001");
-    QString apiKeySecret = QStringLiteral("emulator-api-key-secret-00000001");
-    QString workspaceSid = QStringLiteral("WS00000000000000000000000000000001");
-    QString workflowSid = QStringLiteral("WW00000000000000000000000000000001");
+    QString accountSid = u"AC00000000000000000000000000000001"_s;
+    QString authToken = u"emulator-auth-token-0000000000001"_s;
+    QString apiKeySid = u"SK00000000000000000000000000000001"_s;
+    QString apiKeySecret = u"emulator-api-key-secret-00000001"_s;
+    QString workspaceSid = u"WS00000000000000000000000000000001"_s;
+    QString workflowSid = u"WW00000000000000000000000000000001"_s;
 
     // Queues created at start: the first queueNames are used as given, the
     // rest (up to queueCount) get generated names.
     int queueCount = 5;
-    QStringList queueNames = {QStringLiteral("Everyone"), QStringLiteral("Sales"),
-                              QStringLiteral("Support"), QStringLiteral("Billing"),
-                              QStringLiteral("Priority")};
+    QStringList queueNames = {u"Everyone"_s, u"Sales"_s, u"Support"_s, u"Billing"_s, u"Priority"_s};
     // TaskChannel unique names. Simulated traffic uses voice, chat and video
     // when they exist.
-    QStringList channels = {QStringLiteral("default"), QStringLiteral("voice"),
-                            QStringLiteral("chat"), QStringLiteral("sms"), QStringLiteral("video")};
+    QStringList channels = {u"default"_s, u"voice"_s, u"chat"_s, u"sms"_s, u"video"_s};
     // Workers per queue created at start (each is also eligible for a second queue).
     int workersPerQueue = 4;
 

@@ -1,25 +1,29 @@
 #include "faultinjector.h"
 
+#include "twilioerror.h"
+
 #include <QJsonArray>
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 std::optional<Fault::Kind> Fault::kindFromString(const QString &name)
 {
     const QString n = name.trimmed().toLower();
-    if (n == QLatin1String("401"))
-        return Kind::Status401;
-    if (n == QLatin1String("404"))
-        return Kind::Status404;
-    if (n == QLatin1String("429"))
-        return Kind::Status429;
-    if (n == QLatin1String("500"))
-        return Kind::Status500;
-    if (n == QLatin1String("503"))
-        return Kind::Status503;
-    if (n == QLatin1String("delay"))
+    if (n == u"401"_s)
+        return Kind::Unauthorized401;
+    if (n == u"404"_s)
+        return Kind::NotFound404;
+    if (n == u"429"_s)
+        return Kind::TooMany429;
+    if (n == u"500"_s)
+        return Kind::Error500;
+    if (n == u"503"_s)
+        return Kind::Unavailable503;
+    if (n == u"delay"_s)
         return Kind::Delay;
-    if (n == QLatin1String("drop"))
+    if (n == u"drop"_s)
         return Kind::Drop;
     return std::nullopt;
 }
@@ -27,52 +31,78 @@ std::optional<Fault::Kind> Fault::kindFromString(const QString &name)
 QString Fault::kindName(Kind kind)
 {
     switch (kind) {
-    case Kind::Status401:
-        return QStringLiteral("401");
-    case Kind::Status404:
-        return QStringLiteral("404");
-    case Kind::Status429:
-        return QStringLiteral("429");
-    case Kind::Status500:
-        return QStringLiteral("500");
-    case Kind::Status503:
-        return QStringLiteral("503");
+    case Kind::Unauthorized401:
+        return u"401"_s;
+    case Kind::NotFound404:
+        return u"404"_s;
+    case Kind::TooMany429:
+        return u"429"_s;
+    case Kind::Error500:
+        return u"500"_s;
+    case Kind::Unavailable503:
+        return u"503"_s;
     case Kind::Delay:
-        return QStringLiteral("delay");
+        return u"delay"_s;
     case Kind::Drop:
-        return QStringLiteral("drop");
+        return u"drop"_s;
     }
     return {};
+}
+
+std::optional<HttpResponse> Fault::response(const QString &path) const
+{
+    switch (kind) {
+    case Kind::Unauthorized401:
+        return twilioError(401, 20003, u"Authenticate"_s);
+    case Kind::NotFound404:
+        return resourceNotFound(path);
+    case Kind::TooMany429: {
+        HttpResponse r = twilioError(429, 20429, u"Too Many Requests"_s);
+        r.headers.append({"Retry-After", QByteArray::number(retryAfterSeconds)});
+        return r;
+    }
+    case Kind::Error500:
+        return twilioError(500, 20500, u"Internal Server Error"_s);
+    case Kind::Unavailable503:
+        return twilioError(503, 20503, u"Service Unavailable"_s);
+    case Kind::Delay:
+    case Kind::Drop:
+        break;
+    }
+    return std::nullopt;
 }
 
 const QStringList &FaultInjector::operations()
 {
     static const QStringList ops = {
-        QStringLiteral("ValidateToken"),
-        QStringLiteral("CreateCall"),
-        QStringLiteral("FetchCall"),
-        QStringLiteral("UpdateCall"),
-        QStringLiteral("ListTaskQueue"),
-        QStringLiteral("FetchTaskQueue"),
-        QStringLiteral("FetchTaskQueueRealTimeStatistics"),
-        QStringLiteral("FetchTaskQueueCumulativeStatistics"),
-        QStringLiteral("CreateTaskQueueBulkRealTimeStatistics"),
-        QStringLiteral("ListTaskQueuesStatistics"),
-        QStringLiteral("ListTaskChannel"),
-        QStringLiteral("FetchWorkerStatistics"),
+        u"ValidateToken"_s,
+        u"CreateCall"_s,
+        u"FetchCall"_s,
+        u"UpdateCall"_s,
+        u"ListTaskQueue"_s,
+        u"FetchTaskQueue"_s,
+        u"FetchTaskQueueRealTimeStatistics"_s,
+        u"FetchTaskQueueCumulativeStatistics"_s,
+        u"CreateTaskQueueBulkRealTimeStatistics"_s,
+        u"ListTaskQueuesStatistics"_s,
+        u"ListTaskChannel"_s,
+        u"FetchWorkerStatistics"_s,
         // The set-up (SetupApi).
-        QStringLiteral("ListWorkspace"),
-        QStringLiteral("FetchWorkspace"),
-        QStringLiteral("ListWorkflow"),
-        QStringLiteral("FetchWorkflow"),
-        QStringLiteral("ListActivity"),
+        u"ListWorkspace"_s,
+        u"FetchWorkspace"_s,
+        u"ListWorkflow"_s,
+        u"FetchWorkflow"_s,
+        u"ListActivity"_s,
     };
     return ops;
 }
 
 void FaultInjector::addFault(const QString &operation, const Fault &fault)
 {
-    m_faults[operation].append(fault);
+    Fault f = fault;
+    if (f.remaining == 0)
+        f.remaining = 1;
+    m_faults[operation].append(f);
 }
 
 void FaultInjector::clearFaults(const QString &operation)
@@ -160,9 +190,9 @@ void FaultInjector::resetCounters()
 QJsonObject FaultInjector::countersJson() const
 {
     auto toJson = [](const OperationCounters &c) {
-        return QJsonObject{{QStringLiteral("requests"), c.requests},
-                           {QStringLiteral("inFlight"), c.inFlight},
-                           {QStringLiteral("maxInFlight"), c.maxInFlight}};
+        return QJsonObject{{u"requests"_s, c.requests},
+                           {u"inFlight"_s, c.inFlight},
+                           {u"maxInFlight"_s, c.maxInFlight}};
     };
     QJsonObject ops;
     for (const QString &op : operations())
@@ -171,8 +201,7 @@ QJsonObject FaultInjector::countersJson() const
         if (!ops.contains(it.key()))
             ops.insert(it.key(), toJson(it.value()));
     }
-    return QJsonObject{{QStringLiteral("operations"), ops},
-                       {QStringLiteral("total"), toJson(m_total)}};
+    return QJsonObject{{u"operations"_s, ops}, {u"total"_s, toJson(m_total)}};
 }
 
 QJsonObject FaultInjector::faultsJson() const
@@ -181,10 +210,10 @@ QJsonObject FaultInjector::faultsJson() const
     for (auto it = m_faults.cbegin(); it != m_faults.cend(); ++it) {
         QJsonArray list;
         for (const Fault &f : it.value()) {
-            list.append(QJsonObject{{QStringLiteral("kind"), Fault::kindName(f.kind)},
-                                    {QStringLiteral("remaining"), f.remaining},
-                                    {QStringLiteral("retryAfter"), f.retryAfterSeconds},
-                                    {QStringLiteral("delayMs"), qint64(f.delay.count())}});
+            list.append(QJsonObject{{u"kind"_s, Fault::kindName(f.kind)},
+                                    {u"remaining"_s, f.remaining},
+                                    {u"retryAfter"_s, f.retryAfterSeconds},
+                                    {u"delayMs"_s, qint64(f.delay.count())}});
         }
         out.insert(it.key(), list);
     }

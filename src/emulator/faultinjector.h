@@ -1,5 +1,7 @@
 #pragma once
 
+#include "httpmessage.h"
+
 #include <QDateTime>
 #include <QHash>
 #include <QJsonObject>
@@ -15,19 +17,31 @@
 namespace flex::emulator {
 
 // A fault applied to the next `remaining` requests of one operation
-// (remaining < 0: until cleared).
+// (remaining < 0: until cleared; 0 counts as 1).
 struct Fault
 {
-    enum class Kind { Status401, Status404, Status429, Status500, Status503, Delay, Drop };
-    Kind kind = Kind::Status500;
+    enum class Kind {
+        Unauthorized401,
+        NotFound404,
+        TooMany429,
+        Error500,
+        Unavailable503,
+        Delay,
+        Drop
+    };
+    Kind kind = Kind::Error500;
     int remaining = 1;
-    int retryAfterSeconds = 1;          // Status429
+    int retryAfterSeconds = 1;          // TooMany429
     std::chrono::milliseconds delay{0}; // Delay
 
     static std::optional<Kind> kindFromString(const QString &name);
     static QString kindName(Kind kind);
+    // Twilio's error answer for an HTTP-status kind (path: the request's);
+    // nullopt for Delay and Drop, which the emulator acts out.
+    std::optional<HttpResponse> response(const QString &path) const;
 };
 
+// Requests of one operation (or of all) since the last reset.
 struct OperationCounters
 {
     int requests = 0;
@@ -35,6 +49,7 @@ struct OperationCounters
     int maxInFlight = 0;
 };
 
+// One request the service sent to the emulator, as the request log keeps it.
 struct RecordedRequest
 {
     QDateTime time;

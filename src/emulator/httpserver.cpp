@@ -8,6 +8,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 constexpr qsizetype MaxHeadBytes = 64 * 1024;
@@ -56,8 +58,7 @@ QByteArray reasonPhrase(int status)
 QByteArray httpDate()
 {
     return QLocale::c()
-        .toString(QDateTime::currentDateTimeUtc(),
-                  QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"))
+        .toString(QDateTime::currentDateTimeUtc(), u"ddd, dd MMM yyyy HH:mm:ss 'GMT'"_s)
         .toLatin1();
 }
 

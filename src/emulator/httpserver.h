@@ -24,7 +24,6 @@ public:
     void respond(const HttpResponse &response);
     // Close the connection without answering the current request.
     void drop();
-    bool isBusy() const { return m_busy; }
 
 Q_SIGNALS:
     void requestReceived(flex::emulator::HttpConnection *connection,

@@ -7,6 +7,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 QString pageUrl(const QString &listUrl, const QList<QPair<QString, QString>> &filters, int pageSize,
@@ -15,10 +17,10 @@ QString pageUrl(const QString &listUrl, const QList<QPair<QString, QString>> &fi
     QUrlQuery q;
     for (const auto &f : filters)
         q.addQueryItem(f.first, f.second);
-    q.addQueryItem(QStringLiteral("PageSize"), QString::number(pageSize));
-    q.addQueryItem(QStringLiteral("Page"), QString::number(page));
+    q.addQueryItem(u"PageSize"_s, QString::number(pageSize));
+    q.addQueryItem(u"Page"_s, QString::number(page));
     if (!token.isEmpty())
-        q.addQueryItem(QStringLiteral("PageToken"), token);
+        q.addQueryItem(u"PageToken"_s, token);
     QUrl url(listUrl);
     url.setQuery(q);
     return url.toString(QUrl::FullyEncoded);
@@ -31,25 +33,25 @@ std::optional<Page> paginate(const QList<qint64> &seqs, const QUrlQuery &query,
 {
     int pageSize = 50;
     int page = 0;
-    const QString sizeText = query.queryItemValue(QStringLiteral("PageSize"), QUrl::FullyDecoded);
+    const QString sizeText = query.queryItemValue(u"PageSize"_s, QUrl::FullyDecoded);
     if (!sizeText.isEmpty()) {
         bool ok = false;
         pageSize = sizeText.toInt(&ok);
         if (!ok || pageSize < 1 || pageSize > 1000) {
-            *error = QStringLiteral("PageSize must be between 1 and 1000");
+            *error = u"PageSize must be between 1 and 1000"_s;
             return std::nullopt;
         }
     }
-    const QString pageText = query.queryItemValue(QStringLiteral("Page"), QUrl::FullyDecoded);
+    const QString pageText = query.queryItemValue(u"Page"_s, QUrl::FullyDecoded);
     if (!pageText.isEmpty()) {
         bool ok = false;
         page = pageText.toInt(&ok);
         if (!ok || page < 0) {
-            *error = QStringLiteral("Page must be a non-negative integer");
+            *error = u"Page must be a non-negative integer"_s;
             return std::nullopt;
         }
     }
-    const QString token = query.queryItemValue(QStringLiteral("PageToken"), QUrl::FullyDecoded);
+    const QString token = query.queryItemValue(u"PageToken"_s, QUrl::FullyDecoded);
 
     qsizetype begin = 0;
     qsizetype end = 0;
@@ -59,12 +61,11 @@ std::optional<Page> paginate(const QList<qint64> &seqs, const QUrlQuery &query,
     } else {
         bool ok = false;
         const qint64 seq = token.mid(2).toLongLong(&ok);
-        if (!ok ||
-            (!token.startsWith(QLatin1String("PT")) && !token.startsWith(QLatin1String("PB")))) {
-            *error = QStringLiteral("Invalid PageToken");
+        if (!ok || (!token.startsWith(u"PT"_s) && !token.startsWith(u"PB"_s))) {
+            *error = u"Invalid PageToken"_s;
             return std::nullopt;
         }
-        if (token.startsWith(QLatin1String("PT"))) {
+        if (token.startsWith(u"PT"_s)) {
             begin = std::upper_bound(seqs.cbegin(), seqs.cend(), seq) - seqs.cbegin();
             end = std::min<qsizetype>(begin + pageSize, seqs.size());
         } else {
@@ -76,8 +77,7 @@ std::optional<Page> paginate(const QList<qint64> &seqs, const QUrlQuery &query,
     QList<QPair<QString, QString>> filters;
     const auto items = query.queryItems(QUrl::FullyDecoded);
     for (const auto &item : items) {
-        if (item.first != QLatin1String("PageSize") && item.first != QLatin1String("Page") &&
-            item.first != QLatin1String("PageToken"))
+        if (item.first != u"PageSize"_s && item.first != u"Page"_s && item.first != u"PageToken"_s)
             filters.append(item);
     }
     Page result;
@@ -85,21 +85,19 @@ std::optional<Page> paginate(const QList<qint64> &seqs, const QUrlQuery &query,
     result.end = end;
     const QJsonValue null(QJsonValue::Null);
     result.meta = QJsonObject{
-        {QStringLiteral("first_page_url"), pageUrl(listUrl, filters, pageSize, 0, QString())},
-        {QStringLiteral("key"), key},
-        {QStringLiteral("next_page_url"),
-         end < seqs.size() && end > 0
-             ? QJsonValue(pageUrl(listUrl, filters, pageSize, page + 1,
-                                  QStringLiteral("PT%1").arg(seqs.at(end - 1))))
-             : null},
-        {QStringLiteral("page"), page},
-        {QStringLiteral("page_size"), pageSize},
-        {QStringLiteral("previous_page_url"),
-         begin > 0 && page > 0 && begin < seqs.size()
-             ? QJsonValue(pageUrl(listUrl, filters, pageSize, page - 1,
-                                  QStringLiteral("PB%1").arg(seqs.at(begin))))
-             : null},
-        {QStringLiteral("url"), pageUrl(listUrl, filters, pageSize, page, token)},
+        {u"first_page_url"_s, pageUrl(listUrl, filters, pageSize, 0, QString())},
+        {u"key"_s, key},
+        {u"next_page_url"_s, end < seqs.size() && end > 0
+                                 ? QJsonValue(pageUrl(listUrl, filters, pageSize, page + 1,
+                                                      u"PT%1"_s.arg(seqs.at(end - 1))))
+                                 : null},
+        {u"page"_s, page},
+        {u"page_size"_s, pageSize},
+        {u"previous_page_url"_s, begin > 0 && page > 0 && begin < seqs.size()
+                                     ? QJsonValue(pageUrl(listUrl, filters, pageSize, page - 1,
+                                                          u"PB%1"_s.arg(seqs.at(begin))))
+                                     : null},
+        {u"url"_s, pageUrl(listUrl, filters, pageSize, page, token)},
     };
     return result;
 }

@@ -16,11 +16,6 @@ namespace {
 // The set-up has no history: every resource was made at the same moment.
 const QString kCreated = u"2024-01-01T00:00:00Z"_s;
 
-HttpResponse resourceNotFound(const QString &path)
-{
-    return twilioError(404, 20404, u"The requested resource %1 was not found"_s.arg(path));
-}
-
 template <typename Item, typename ToJson>
 HttpResponse pageOf(const QList<Item> &items, const QList<qint64> &seqs, const HttpRequest &request,
                     const QString &listUrl, const QString &key, ToJson toJson)
@@ -28,7 +23,7 @@ HttpResponse pageOf(const QList<Item> &items, const QList<qint64> &seqs, const H
     QString error;
     const std::optional<Page> page = paginate(seqs, request.query, listUrl, key, &error);
     if (!page)
-        return twilioError(400, 20001, error);
+        return badRequest(error);
     QJsonArray out;
     for (qsizetype i = page->begin; i < page->end; ++i)
         out.append(toJson(items.at(i)));
@@ -43,69 +38,58 @@ SetupApi::SetupApi(const EmulatorConfig &config, SetupModel *model, QObject *par
     , m_model(model)
 {
     const QString ws = u"^/v1/Workspaces/([^/]+)"_s;
-    m_routes = {{u"ListWorkspace"_s, QRegularExpression(u"^/v1/Workspaces$"_s)},
-                {u"FetchWorkspace"_s, QRegularExpression(ws + u"$"_s)},
-                {u"ListWorkflow"_s, QRegularExpression(ws + u"/Workflows$"_s)},
-                {u"FetchWorkflow"_s, QRegularExpression(ws + u"/Workflows/([^/]+)$"_s)},
-                {u"ListActivity"_s, QRegularExpression(ws + u"/Activities$"_s)}};
+    m_routes = {
+        {u"ListWorkspace"_s, QRegularExpression(u"^/v1/Workspaces$"_s), &SetupApi::listWorkspaces},
+        {u"FetchWorkspace"_s, QRegularExpression(ws + u"$"_s), &SetupApi::fetchWorkspace},
+        {u"ListWorkflow"_s, QRegularExpression(ws + u"/Workflows$"_s), &SetupApi::listWorkflows},
+        {u"FetchWorkflow"_s, QRegularExpression(ws + u"/Workflows/([^/]+)$"_s),
+         &SetupApi::fetchWorkflow},
+        {u"ListActivity"_s, QRegularExpression(ws + u"/Activities$"_s), &SetupApi::listActivities},
+    };
 }
 
-const QStringList &SetupApi::operations()
-{
-    static const QStringList ops = {u"ListWorkspace"_s, u"FetchWorkspace"_s, u"ListWorkflow"_s,
-                                    u"FetchWorkflow"_s, u"ListActivity"_s};
-    return ops;
-}
-
-QString SetupApi::operationFor(const HttpRequest &request) const
+std::optional<MatchedOperation> SetupApi::match(const HttpRequest &request,
+                                                const QString &origin) const
 {
     if (request.method != "GET")
-        return {};
+        return std::nullopt;
     for (const Route &r : m_routes) {
-        if (r.pattern.match(request.path).hasMatch())
-            return r.operation;
+        QRegularExpressionMatch match = r.pattern.match(request.path);
+        if (!match.hasMatch())
+            continue;
+        return MatchedOperation{
+            r.operation, [this, &r, request, match, origin](const Done &done) {
+                done(m_model->acceptsAuthorization(request.header("authorization"))
+                         ? (this->*r.handler)(request, match, origin)
+                         : twilioError(401, 20003, u"Authenticate"_s));
+            }};
     }
-    return {};
+    return std::nullopt;
 }
 
-bool SetupApi::authenticated(const HttpRequest &request) const
+HttpResponse SetupApi::fetchWorkspace(const HttpRequest &request,
+                                      const QRegularExpressionMatch &match,
+                                      const QString &origin) const
 {
-    const QByteArray header = request.header("authorization");
-    if (!header.startsWith("Basic "))
-        return false;
-    const QByteArray decoded = QByteArray::fromBase64(header.mid(6).trimmed());
-    const qsizetype colon = decoded.indexOf(':');
-    return colon > 0 && m_model->accepts(QString::fromUtf8(decoded.left(colon)),
-                                         QString::fromUtf8(decoded.mid(colon + 1)));
-}
-
-HttpResponse SetupApi::handle(const HttpRequest &request, const QString &operation,
-                              const QString &origin) const
-{
-    if (!authenticated(request))
-        return twilioError(401, 20003, u"Authenticate"_s);
-    QRegularExpressionMatch match;
-    for (const Route &r : m_routes) {
-        if (r.operation == operation)
-            match = r.pattern.match(request.path);
-    }
-    if (operation == u"ListWorkspace"_s)
-        return listWorkspaces(request, origin);
     const SetupWorkspace *workspace = m_model->workspace(match.captured(1));
     if (!workspace)
         return resourceNotFound(request.path);
-    if (operation == u"FetchWorkspace"_s)
-        return jsonResponse(200, workspaceJson(*workspace, origin));
-    if (operation == u"ListWorkflow"_s)
-        return listWorkflows(request, workspace->sid, origin);
-    if (operation == u"ListActivity"_s)
-        return listActivities(request, workspace->sid, origin);
-    const SetupWorkflow *workflow = m_model->workflow(workspace->sid, match.captured(2));
+    return jsonResponse(200, workspaceJson(*workspace, origin));
+}
+
+HttpResponse SetupApi::fetchWorkflow(const HttpRequest &request,
+                                     const QRegularExpressionMatch &match,
+                                     const QString &origin) const
+{
+    const SetupWorkspace *workspace = m_model->workspace(match.captured(1));
+    const SetupWorkflow *workflow =
+        workspace ? m_model->workflow(workspace->sid, match.captured(2)) : nullptr;
     return workflow ? jsonResponse(200, workflowJson(*workflow, origin))
                     : resourceNotFound(request.path);
 }
 
-HttpResponse SetupApi::listWorkspaces(const HttpRequest &request, const QString &origin) const
+HttpResponse SetupApi::listWorkspaces(const HttpRequest &request, const QRegularExpressionMatch &,
+                                      const QString &origin) const
 {
     const QString name = request.query.queryItemValue(u"FriendlyName"_s, QUrl::FullyDecoded);
     QList<SetupWorkspace> items;
@@ -120,9 +104,14 @@ HttpResponse SetupApi::listWorkspaces(const HttpRequest &request, const QString 
                   [this, &origin](const SetupWorkspace &w) { return workspaceJson(w, origin); });
 }
 
-HttpResponse SetupApi::listWorkflows(const HttpRequest &request, const QString &workspaceSid,
+HttpResponse SetupApi::listWorkflows(const HttpRequest &request,
+                                     const QRegularExpressionMatch &match,
                                      const QString &origin) const
 {
+    const SetupWorkspace *workspace = m_model->workspace(match.captured(1));
+    if (!workspace)
+        return resourceNotFound(request.path);
+    const QString workspaceSid = workspace->sid;
     const QString name = request.query.queryItemValue(u"FriendlyName"_s, QUrl::FullyDecoded);
     QList<SetupWorkflow> items;
     QList<qint64> seqs;
@@ -137,9 +126,14 @@ HttpResponse SetupApi::listWorkflows(const HttpRequest &request, const QString &
                   [this, &origin](const SetupWorkflow &w) { return workflowJson(w, origin); });
 }
 
-HttpResponse SetupApi::listActivities(const HttpRequest &request, const QString &workspaceSid,
+HttpResponse SetupApi::listActivities(const HttpRequest &request,
+                                      const QRegularExpressionMatch &match,
                                       const QString &origin) const
 {
+    const SetupWorkspace *workspace = m_model->workspace(match.captured(1));
+    if (!workspace)
+        return resourceNotFound(request.path);
+    const QString workspaceSid = workspace->sid;
     const QString url = origin + u"/v1/Workspaces/"_s + workspaceSid;
     const QString name = request.query.queryItemValue(u"FriendlyName"_s, QUrl::FullyDecoded);
     const QString available = request.query.queryItemValue(u"Available"_s).toLower();

@@ -2,11 +2,14 @@
 
 #include "emulatorconfig.h"
 #include "httpmessage.h"
+#include "operation.h"
 
 #include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QRegularExpression>
+
+#include <optional>
 
 namespace flex::emulator {
 
@@ -23,26 +26,32 @@ class SetupApi : public QObject
 public:
     SetupApi(const EmulatorConfig &config, SetupModel *model, QObject *parent = nullptr);
 
-    static const QStringList &operations();
-    // The operationId for a request, or an empty string.
-    QString operationFor(const HttpRequest &request) const;
-    // Answers an operation of operations(), authentication included.
-    HttpResponse handle(const HttpRequest &request, const QString &operation,
-                        const QString &origin) const;
+    // The operation a GET request is for, authentication included in its
+    // answer; origin is the absolute base of URLs in that answer.
+    std::optional<MatchedOperation> match(const HttpRequest &request, const QString &origin) const;
+
     // GET /__emulator/setup: the knobs; POST: apply knobs (JSON object).
     HttpResponse control(const QByteArray &method, const QJsonObject &body);
 
 private:
+    using Handler = HttpResponse (SetupApi::*)(const HttpRequest &, const QRegularExpressionMatch &,
+                                               const QString &origin) const;
     struct Route
     {
         QString operation;
         QRegularExpression pattern;
+        Handler handler;
     };
-    bool authenticated(const HttpRequest &request) const;
-    HttpResponse listWorkspaces(const HttpRequest &request, const QString &origin) const;
-    HttpResponse listWorkflows(const HttpRequest &request, const QString &workspaceSid,
+
+    HttpResponse listWorkspaces(const HttpRequest &request, const QRegularExpressionMatch &match,
+                                const QString &origin) const;
+    HttpResponse fetchWorkspace(const HttpRequest &request, const QRegularExpressionMatch &match,
+                                const QString &origin) const;
+    HttpResponse listWorkflows(const HttpRequest &request, const QRegularExpressionMatch &match,
                                const QString &origin) const;
-    HttpResponse listActivities(const HttpRequest &request, const QString &workspaceSid,
+    HttpResponse fetchWorkflow(const HttpRequest &request, const QRegularExpressionMatch &match,
+                               const QString &origin) const;
+    HttpResponse listActivities(const HttpRequest &request, const QRegularExpressionMatch &match,
                                 const QString &origin) const;
     QJsonObject workspaceJson(const SetupWorkspace &workspace, const QString &origin) const;
     QJsonObject workflowJson(const SetupWorkflow &workflow, const QString &origin) const;

@@ -140,6 +140,16 @@ QString SetupModel::targetWorkers(const QString &queueSid) const
     return queueSid == outboundQueueSid() ? m_targetWorkers : kEveryone;
 }
 
+bool SetupModel::acceptsAuthorization(const QByteArray &header) const
+{
+    if (!header.startsWith("Basic "))
+        return false;
+    const QByteArray decoded = QByteArray::fromBase64(header.mid(6).trimmed());
+    const qsizetype colon = decoded.indexOf(':');
+    return colon >= 0 && accepts(QString::fromUtf8(decoded.left(colon)),
+                                 QString::fromUtf8(decoded.mid(colon + 1)));
+}
+
 bool SetupModel::accepts(const QString &user, const QString &password) const
 {
     if (user == m_config.accountSid)

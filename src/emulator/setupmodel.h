@@ -54,9 +54,10 @@ public:
     QList<Activity> activities() const; // the contact centre's, minus removed ones
     bool listsChannel(const QString &uniqueName) const;
     QString targetWorkers(const QString &queueSid) const;
-    // HTTP basic auth: the account SID with its auth token, or the API key
-    // with its secret, unless a knob revoked that credential.
-    bool accepts(const QString &user, const QString &password) const;
+    // HTTP basic auth ("Basic base64(user:password)"): the account SID with
+    // its auth token, or the API key with its secret, unless a knob revoked
+    // that credential.
+    bool acceptsAuthorization(const QByteArray &header) const;
 
     // Applies knobs (see README); false with *error for an unknown one.
     bool apply(const QJsonObject &knobs, QString *error);
@@ -64,6 +65,7 @@ public:
     QJsonObject state() const;
 
 private:
+    bool accepts(const QString &user, const QString &password) const;
     void rebuildWorkflows();
     QString outboundQueueSid() const;
 

@@ -9,6 +9,8 @@
 
 namespace flex::emulator {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 // The window and reservation counts that queue and worker cumulative
@@ -18,14 +20,14 @@ QJsonObject windowAndReservations(const QString &start, const QString &end,
 {
     using Type = TaskEvent::Type;
     return QJsonObject{
-        {QStringLiteral("start_time"), start},
-        {QStringLiteral("end_time"), end},
-        {QStringLiteral("reservations_created"), counts.value(Type::ReservationCreated)},
-        {QStringLiteral("reservations_accepted"), counts.value(Type::ReservationAccepted)},
-        {QStringLiteral("reservations_rejected"), counts.value(Type::ReservationRejected)},
-        {QStringLiteral("reservations_timed_out"), counts.value(Type::ReservationTimedOut)},
-        {QStringLiteral("reservations_canceled"), counts.value(Type::ReservationCanceled)},
-        {QStringLiteral("reservations_rescinded"), counts.value(Type::ReservationRescinded)},
+        {u"start_time"_s, start},
+        {u"end_time"_s, end},
+        {u"reservations_created"_s, counts.value(Type::ReservationCreated)},
+        {u"reservations_accepted"_s, counts.value(Type::ReservationAccepted)},
+        {u"reservations_rejected"_s, counts.value(Type::ReservationRejected)},
+        {u"reservations_timed_out"_s, counts.value(Type::ReservationTimedOut)},
+        {u"reservations_canceled"_s, counts.value(Type::ReservationCanceled)},
+        {u"reservations_rescinded"_s, counts.value(Type::ReservationRescinded)},
     };
 }
 
@@ -50,10 +52,10 @@ struct Durations
     {
         if (count == 0)
             return QJsonValue::Null; // what Twilio sends when nothing happened
-        return QJsonObject{{QStringLiteral("avg"), qint64(total / count)},
-                           {QStringLiteral("min"), min},
-                           {QStringLiteral("max"), max},
-                           {QStringLiteral("total"), total}};
+        return QJsonObject{{u"avg"_s, qint64(total / count)},
+                           {u"min"_s, min},
+                           {u"max"_s, max},
+                           {u"total"_s, total}};
     }
 };
 
@@ -75,8 +77,7 @@ QDateTime parseIso(const QString &text)
 
 QString StatsCalculator::isoTime(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
-        .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ssZ"));
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(u"yyyy-MM-ddTHH:mm:ssZ"_s);
 }
 
 QJsonObject StatsCalculator::realtime(const QString &queueSid, const QString &channel) const
@@ -130,27 +131,26 @@ QJsonObject StatsCalculator::realtime(const QString &queueSid, const QString &ch
     }
     QJsonArray activityStats;
     for (qsizetype i = 0; i < activities.size(); ++i) {
-        activityStats.append(
-            QJsonObject{{QStringLiteral("friendly_name"), activities.at(i).friendlyName},
-                        {QStringLiteral("sid"), activities.at(i).sid},
-                        {QStringLiteral("workers"), perActivity.at(i)}});
+        activityStats.append(QJsonObject{{u"friendly_name"_s, activities.at(i).friendlyName},
+                                         {u"sid"_s, activities.at(i).sid},
+                                         {u"workers"_s, perActivity.at(i)}});
     }
     const qint64 oldestSeconds = oldestAge < 0 ? 0 : oldestAge / 1000;
     const QJsonValue oldest = oldestSid.isEmpty() ? QJsonValue(QJsonValue::Null) : oldestSid;
     return QJsonObject{
-        {QStringLiteral("activity_statistics"), activityStats},
-        {QStringLiteral("longest_task_waiting_age"), oldestSeconds},
-        {QStringLiteral("longest_task_waiting_sid"), oldest},
-        {QStringLiteral("longest_relative_task_age_in_queue"), oldestSeconds},
-        {QStringLiteral("longest_relative_task_sid_in_queue"), oldest},
-        {QStringLiteral("tasks_by_priority"), priorities},
-        {QStringLiteral("tasks_by_status"), QJsonObject{{QStringLiteral("pending"), pending},
-                                                        {QStringLiteral("reserved"), reserved},
-                                                        {QStringLiteral("assigned"), assigned},
-                                                        {QStringLiteral("wrapping"), wrapping}}},
-        {QStringLiteral("total_available_workers"), available},
-        {QStringLiteral("total_eligible_workers"), eligible},
-        {QStringLiteral("total_tasks"), pending + reserved + assigned + wrapping},
+        {u"activity_statistics"_s, activityStats},
+        {u"longest_task_waiting_age"_s, oldestSeconds},
+        {u"longest_task_waiting_sid"_s, oldest},
+        {u"longest_relative_task_age_in_queue"_s, oldestSeconds},
+        {u"longest_relative_task_sid_in_queue"_s, oldest},
+        {u"tasks_by_priority"_s, priorities},
+        {u"tasks_by_status"_s, QJsonObject{{u"pending"_s, pending},
+                                           {u"reserved"_s, reserved},
+                                           {u"assigned"_s, assigned},
+                                           {u"wrapping"_s, wrapping}}},
+        {u"total_available_workers"_s, available},
+        {u"total_eligible_workers"_s, eligible},
+        {u"total_tasks"_s, pending + reserved + assigned + wrapping},
     };
 }
 
@@ -200,31 +200,27 @@ QJsonObject StatsCalculator::cumulative(const QString &queueSid, const Cumulativ
         QJsonObject o;
         for (qsizetype i = 0; i < splits.size(); ++i) {
             const Split &s = splits.at(i);
-            o.insert(
-                QString::number(query.splitByWaitTime.at(i)),
-                QJsonObject{
-                    {QStringLiteral("above"),
-                     QJsonObject{{QStringLiteral("tasks_canceled"), s.canceledAbove},
-                                 {QStringLiteral("reservations_accepted"), s.acceptedAbove}}},
-                    {QStringLiteral("below"),
-                     QJsonObject{{QStringLiteral("tasks_canceled"), s.canceledBelow},
-                                 {QStringLiteral("reservations_accepted"), s.acceptedBelow}}}});
+            o.insert(QString::number(query.splitByWaitTime.at(i)),
+                     QJsonObject{
+                         {u"above"_s, QJsonObject{{u"tasks_canceled"_s, s.canceledAbove},
+                                                  {u"reservations_accepted"_s, s.acceptedAbove}}},
+                         {u"below"_s, QJsonObject{{u"tasks_canceled"_s, s.canceledBelow},
+                                                  {u"reservations_accepted"_s, s.acceptedBelow}}}});
         }
         split = o;
     }
     QJsonObject out = windowAndReservations(isoTime(from), isoTime(to), counts);
     const QJsonObject rest{
-        {QStringLiteral("avg_task_acceptance_time"),
-         accepted.count ? accepted.total / accepted.count : 0},
-        {QStringLiteral("split_by_wait_time"), split},
-        {QStringLiteral("wait_duration_until_accepted"), accepted.toJson()},
-        {QStringLiteral("wait_duration_until_canceled"), canceled.toJson()},
-        {QStringLiteral("wait_duration_in_queue_until_accepted"), acceptedInQueue.toJson()},
-        {QStringLiteral("tasks_canceled"), counts.value(Type::TaskCanceled)},
-        {QStringLiteral("tasks_completed"), counts.value(Type::TaskCompleted)},
-        {QStringLiteral("tasks_deleted"), counts.value(Type::TaskDeleted)},
-        {QStringLiteral("tasks_entered"), counts.value(Type::TaskEntered)},
-        {QStringLiteral("tasks_moved"), counts.value(Type::TaskMoved)},
+        {u"avg_task_acceptance_time"_s, accepted.count ? accepted.total / accepted.count : 0},
+        {u"split_by_wait_time"_s, split},
+        {u"wait_duration_until_accepted"_s, accepted.toJson()},
+        {u"wait_duration_until_canceled"_s, canceled.toJson()},
+        {u"wait_duration_in_queue_until_accepted"_s, acceptedInQueue.toJson()},
+        {u"tasks_canceled"_s, counts.value(Type::TaskCanceled)},
+        {u"tasks_completed"_s, counts.value(Type::TaskCompleted)},
+        {u"tasks_deleted"_s, counts.value(Type::TaskDeleted)},
+        {u"tasks_entered"_s, counts.value(Type::TaskEntered)},
+        {u"tasks_moved"_s, counts.value(Type::TaskMoved)},
     };
     for (auto it = rest.begin(); it != rest.end(); ++it)
         out.insert(it.key(), it.value());
@@ -244,12 +240,11 @@ QJsonObject StatsCalculator::workersRealtime(const QString &queueSid) const
     }
     QJsonArray stats;
     for (qsizetype i = 0; i < activities.size(); ++i) {
-        stats.append(QJsonObject{{QStringLiteral("friendly_name"), activities.at(i).friendlyName},
-                                 {QStringLiteral("sid"), activities.at(i).sid},
-                                 {QStringLiteral("workers"), perActivity.at(i)}});
+        stats.append(QJsonObject{{u"friendly_name"_s, activities.at(i).friendlyName},
+                                 {u"sid"_s, activities.at(i).sid},
+                                 {u"workers"_s, perActivity.at(i)}});
     }
-    return QJsonObject{{QStringLiteral("total_workers"), total},
-                       {QStringLiteral("activity_statistics"), stats}};
+    return QJsonObject{{u"total_workers"_s, total}, {u"activity_statistics"_s, stats}};
 }
 
 QJsonObject StatsCalculator::workersCumulative(const QString &queueSid,
@@ -281,16 +276,15 @@ QJsonObject StatsCalculator::workersCumulative(const QString &queueSid,
     QJsonArray activityDurations;
     for (qsizetype i = 0; i < activities.size(); ++i) {
         const Durations &d = durations.at(i);
-        activityDurations.append(
-            QJsonObject{{QStringLiteral("friendly_name"), activities.at(i).friendlyName},
-                        {QStringLiteral("sid"), activities.at(i).sid},
-                        {QStringLiteral("avg"), d.count ? d.total / d.count : 0},
-                        {QStringLiteral("min"), d.min},
-                        {QStringLiteral("max"), d.max},
-                        {QStringLiteral("total"), d.total}});
+        activityDurations.append(QJsonObject{{u"friendly_name"_s, activities.at(i).friendlyName},
+                                             {u"sid"_s, activities.at(i).sid},
+                                             {u"avg"_s, d.count ? d.total / d.count : 0},
+                                             {u"min"_s, d.min},
+                                             {u"max"_s, d.max},
+                                             {u"total"_s, d.total}});
     }
     QJsonObject out = windowAndReservations(isoTime(from), isoTime(to), counts);
-    out.insert(QStringLiteral("activity_durations"), activityDurations);
+    out.insert(u"activity_durations"_s, activityDurations);
     return out;
 }
 
@@ -303,14 +297,14 @@ bool StatsCalculator::parseWindow(const QString &startDate, const QString &endDa
     if (!endDate.isEmpty()) {
         query->end = parseIso(endDate);
         if (!query->end.isValid()) {
-            *error = QStringLiteral("EndDate is not a valid ISO 8601 date");
+            *error = u"EndDate is not a valid ISO 8601 date"_s;
             return false;
         }
     }
     if (!startDate.isEmpty()) {
         query->start = parseIso(startDate);
         if (!query->start.isValid()) {
-            *error = QStringLiteral("StartDate is not a valid ISO 8601 date");
+            *error = u"StartDate is not a valid ISO 8601 date"_s;
             return false;
         }
     } else {
@@ -319,14 +313,14 @@ bool StatsCalculator::parseWindow(const QString &startDate, const QString &endDa
             bool ok = false;
             m = minutes.toInt(&ok);
             if (!ok || m <= 0) {
-                *error = QStringLiteral("Minutes must be a positive integer");
+                *error = u"Minutes must be a positive integer"_s;
                 return false;
             }
         }
         query->start = query->end.addSecs(-60LL * m);
     }
     if (query->start > query->end) {
-        *error = QStringLiteral("StartDate must be before EndDate");
+        *error = u"StartDate must be before EndDate"_s;
         return false;
     }
     return true;
@@ -337,7 +331,7 @@ bool StatsCalculator::parseSplit(const QString &value, QList<int> *out)
     out->clear();
     if (value.trimmed().isEmpty())
         return true;
-    const QStringList parts = value.split(QLatin1Char(','));
+    const QStringList parts = value.split(u',');
     for (const QString &p : parts) {
         bool ok = false;
         const int v = p.trimmed().toInt(&ok);

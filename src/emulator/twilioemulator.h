@@ -1,7 +1,11 @@
 #pragma once
 
 #include "emulatorconfig.h"
+#include "emulatorparts.h"
+#include "faultinjector.h"
 #include "fidelity.h"
+#include "operation.h"
+#include "outgoingrequests.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -17,59 +21,19 @@
 
 namespace flex::emulator {
 
-class CallSimulator;
-class ContactCentre;
+using namespace Qt::StringLiterals;
+
 class ControlApi;
-class SetupApi;
-class SetupModel;
-class FaultInjector;
 class HttpConnection;
 class HttpServer;
-class TwilioApi;
-struct HttpRequest;
-struct HttpResponse;
-
-// What a test reads back about one request the emulator sent to the service.
-struct OutgoingRequest
-{
-    QString kind; // "status-callback" or "twiml"
-    QString callSid;
-    QString url;
-    QString callStatus;
-    int sequenceNumber = -1;
-    QList<QPair<QString, QString>> params;
-    QByteArray signature; // X-Twilio-Signature sent
-    int httpStatus = 0;   // 0 until answered, -1 network error
-};
-
-struct RequestCounters
-{
-    int requests = 0;
-    int inFlight = 0;
-    int maxInFlight = 0;
-};
-
-struct RecordedRequestInfo
-{
-    QString operation; // Twilio operationId, empty for unknown paths
-    QString method;
-    QString path;
-    QString query;
-    QList<QPair<QString, QString>> formParams;
-    int status = 0; // 0 while unanswered, -1 dropped
-};
 
 // Emulates the part of Twilio that flex-backend talks to (IAM token
 // validation, Calls, TaskRouter queues/channels/statistics) on one loopback
 // port, over a simulated contact centre. See src/emulator/README.md for the
 // HTTP control API under /__emulator/ and the outcome-by-number scheme.
 //
-// Operation names (faults, counters) are Twilio operationIds: ValidateToken,
-// CreateCall, FetchCall, UpdateCall, ListTaskQueue, FetchTaskQueue,
-// FetchTaskQueueRealTimeStatistics, FetchTaskQueueCumulativeStatistics,
-// CreateTaskQueueBulkRealTimeStatistics, ListTaskQueuesStatistics,
-// ListTaskChannel, FetchWorkerStatistics, and the set-up (SetupApi): ListWorkspace,
-// FetchWorkspace, ListWorkflow, FetchWorkflow, ListActivity.
+// Operation names (faults, counters) are Twilio operationIds, all of them in
+// FaultInjector::operations().
 class TwilioEmulator : public QObject
 {
     Q_OBJECT
@@ -92,28 +56,17 @@ public:
 
     // --- IAM tokens -------------------------------------------------------
     void addToken(const QString &token, const QString &identity,
-                  const QStringList &roles = {QStringLiteral("agent")},
-                  const QDateTime &expiration = {}, const QString &workerSid = {});
-    void removeToken(const QString &token);
+                  const QStringList &roles = {u"agent"_s}, const QDateTime &expiration = {},
+                  const QString &workerSid = {});
 
     // --- faults and counters ----------------------------------------------
-    enum class FaultKind {
-        Unauthorized401,
-        NotFound404,
-        TooMany429,
-        Error500,
-        Unavailable503,
-        Delay,
-        Drop
-    };
-    // count < 0: until clearFaults(). retryAfterSeconds for 429, delay for Delay.
-    void injectFault(const QString &operation, FaultKind kind, int count = 1,
-                     int retryAfterSeconds = 1,
-                     std::chrono::milliseconds delay = std::chrono::milliseconds(0));
+    // E.g. injectFault(op, {Fault::Kind::TooMany429, 2, 5}): the next two
+    // requests get 429 with Retry-After 5. remaining < 0: until clearFaults().
+    void injectFault(const QString &operation, const Fault &fault);
     void clearFaults(const QString &operation = {});
-    RequestCounters counters(const QString &operation) const;
-    RequestCounters totalCounters() const;
-    QList<RecordedRequestInfo> recentRequests() const;
+    OperationCounters counters(const QString &operation) const;
+    OperationCounters totalCounters() const;
+    QList<RecordedRequest> recentRequests() const;
     void resetCounters();
 
     // --- calls --------------------------------------------------------------
@@ -121,7 +74,7 @@ public:
     void setTalkTime(std::chrono::milliseconds talkTime);
     void setReorderCallbacks(bool on);
     void setEarlyCallbacks(bool on);
-    QList<OutgoingRequest> outgoingRequests() const;
+    QList<OutgoingRecord> outgoingRequests() const;
     QJsonObject call(const QString &callSid) const; // empty if unknown
 
     // --- contact centre -----------------------------------------------------
@@ -152,32 +105,22 @@ public:
     // Applies set-up knobs (src/emulator/README.md, "Set-up"), e.g.
     // {"filterExpression":"1==1"} or {"reset":true}; false with *error.
     bool applySetup(const QJsonObject &knobs, QString *error = nullptr);
-    QJsonObject setupState() const;
 
-    // Resets faults, counters, request log, recorded callbacks the set-up and fidelity.
+    // Faults, counters, request log, recorded callbacks, the set-up and fidelity
+    // back to their defaults.
     void reset();
-
-Q_SIGNALS:
-    void outgoingRequestFinished();
 
 private:
     void onRequest(HttpConnection *connection, const HttpRequest &request);
-    void answer(HttpConnection *connection, const HttpResponse &response);
-    void dispatch(const HttpRequest &request, const QString &operation, const QString &origin,
-                  const std::function<void(const HttpResponse &)> &done);
+    void actOut(const Fault &fault, HttpConnection *connection, const QString &path,
+                const std::function<void()> &answerNormally, const Done &done);
+    void finishRequest(HttpConnection *connection, int status);
 
     EmulatorConfig m_config;
     HttpServer *m_server;
-    ContactCentre *m_model;
-    CallSimulator *m_calls;
-    FaultInjector *m_faults;
-    TwilioApi *m_api;
-    SetupModel *m_setup;
-    SetupApi *m_setupApi;
+    EmulatorParts m_parts;
     ControlApi *m_control;
     QHash<HttpConnection *, int> m_pending; // connection → request id in FaultInjector
-
-    friend class ControlApi;
 };
 
 } // namespace flex::emulator

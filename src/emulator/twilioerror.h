@@ -11,6 +11,11 @@ namespace flex::emulator {
 // error answer of the emulator is built here.
 HttpResponse twilioError(int httpStatus, int code, const QString &message);
 
+// 404 code 20404 "The requested resource {path} was not found".
+HttpResponse resourceNotFound(const QString &path);
+// 400 code 20001 with the message (a malformed or invalid parameter).
+HttpResponse badRequest(const QString &message);
+
 HttpResponse jsonResponse(int httpStatus, const QJsonObject &object);
 
 } // namespace flex::emulator

@@ -91,8 +91,8 @@ void tst_SetupSelfCheck::brokenFilterLoggedOnceAndCounted()
     QVERIFY(
         env.emulator().applySetup({{u"filterExpression"_s, u"task.targetWorker==worker.sid"_s}}));
     // The workflow answers only after 4 s: the service is ready before that.
-    env.emulator().injectFault(u"FetchWorkflow"_s, flex::emulator::TwilioEmulator::FaultKind::Delay,
-                               1, 1, std::chrono::milliseconds(4000));
+    env.emulator().injectFault(u"FetchWorkflow"_s, {flex::emulator::Fault::Kind::Delay, 1, 1,
+                                                    std::chrono::milliseconds(4000)});
     QVERIFY2(env.startService(), env.service().output().constData());
     const QUrl readyz(env.service().url().toString() + u"/readyz"_s);
     QCOMPARE(httpGet(readyz).status, 200);

@@ -296,13 +296,13 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("kind");
         QTest::addColumn<int>("status");
-        QTest::newRow("401") << int(TwilioEmulator::FaultKind::Unauthorized401) << 401;
-        QTest::newRow("404") << int(TwilioEmulator::FaultKind::NotFound404) << 404;
-        QTest::newRow("429") << int(TwilioEmulator::FaultKind::TooMany429) << 429;
-        QTest::newRow("500") << int(TwilioEmulator::FaultKind::Error500) << 500;
-        QTest::newRow("503") << int(TwilioEmulator::FaultKind::Unavailable503) << 503;
-        QTest::newRow("drop") << int(TwilioEmulator::FaultKind::Drop) << 0;
-        QTest::newRow("delay") << int(TwilioEmulator::FaultKind::Delay) << 200;
+        QTest::newRow("401") << int(Fault::Kind::Unauthorized401) << 401;
+        QTest::newRow("404") << int(Fault::Kind::NotFound404) << 404;
+        QTest::newRow("429") << int(Fault::Kind::TooMany429) << 429;
+        QTest::newRow("500") << int(Fault::Kind::Error500) << 500;
+        QTest::newRow("503") << int(Fault::Kind::Unavailable503) << 503;
+        QTest::newRow("drop") << int(Fault::Kind::Drop) << 0;
+        QTest::newRow("delay") << int(Fault::Kind::Delay) << 200;
     }
     void faults()
     {
@@ -313,9 +313,9 @@ private Q_SLOTS:
         const QString path = ws(*e) + QStringLiteral("/TaskChannels");
         // QNetworkAccessManager resends a GET once when the connection closes
         // without an answer, so a dropping fault must outlast that retry.
-        const bool drop = TwilioEmulator::FaultKind(kind) == TwilioEmulator::FaultKind::Drop;
-        e->injectFault(QStringLiteral("ListTaskChannel"), TwilioEmulator::FaultKind(kind),
-                       drop ? -1 : 2, 7, 300ms);
+        const bool drop = Fault::Kind(kind) == Fault::Kind::Drop;
+        e->injectFault(QStringLiteral("ListTaskChannel"),
+                       {Fault::Kind(kind), drop ? -1 : 2, 7, 300ms});
         for (int i = 0; i < 2; ++i) {
             QElapsedTimer timer;
             timer.start();
@@ -325,7 +325,7 @@ private Q_SLOTS:
                 QCOMPARE(r.retryAfter, QByteArray("7"));
             if (status == 0)
                 QVERIFY(r.error != QNetworkReply::NoError);
-            if (TwilioEmulator::FaultKind(kind) == TwilioEmulator::FaultKind::Delay)
+            if (Fault::Kind(kind) == Fault::Kind::Delay)
                 QVERIFY(timer.elapsed() >= 290);
             else if (status != 0)
                 QCOMPARE(r.json.value(QStringLiteral("status")).toInt(), status);
@@ -344,7 +344,7 @@ private Q_SLOTS:
     {
         auto e = start();
         QVERIFY(e);
-        e->injectFault(QStringLiteral("ListTaskQueue"), TwilioEmulator::FaultKind::Error500, -1);
+        e->injectFault(QStringLiteral("ListTaskQueue"), {Fault::Kind::Error500, -1});
         for (int i = 0; i < 3; ++i)
             QCOMPARE(get(*e, ws(*e) + QStringLiteral("/TaskQueues")).status, 500);
         e->clearFaults();
@@ -355,8 +355,7 @@ private Q_SLOTS:
     {
         auto e = start();
         QVERIFY(e);
-        e->injectFault(QStringLiteral("FetchTaskQueue"), TwilioEmulator::FaultKind::Delay, -1, 1,
-                       300ms);
+        e->injectFault(QStringLiteral("FetchTaskQueue"), {Fault::Kind::Delay, -1, 1, 300ms});
         const QString path = ws(*e) + QStringLiteral("/TaskQueues/") + e->queueSids().first();
         QList<QNetworkReply *> replies;
         for (int i = 0; i < 4; ++i)
@@ -364,7 +363,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(e->counters(QStringLiteral("FetchTaskQueue")).inFlight, 4, 10000);
         for (QNetworkReply *r : replies)
             QCOMPARE(wait(r).status, 200);
-        const RequestCounters c = e->counters(QStringLiteral("FetchTaskQueue"));
+        const OperationCounters c = e->counters(QStringLiteral("FetchTaskQueue"));
         QCOMPARE(c.requests, 4);
         QCOMPARE(c.inFlight, 0);
         QCOMPARE(c.maxInFlight, 4);
@@ -474,10 +473,10 @@ private Q_SLOTS:
         QCOMPARE(cumulative.value(QStringLiteral("reservations_created")).toInt(), 1);
         // Every callback was answered 200 by the receiver.
         auto allAnswered = [&] {
-            const QList<OutgoingRequest> out = e->outgoingRequests();
+            const QList<OutgoingRecord> out = e->outgoingRequests();
             return out.size() == 4 &&
                    std::all_of(out.cbegin(), out.cend(),
-                               [](const OutgoingRequest &o) { return o.httpStatus == 200; });
+                               [](const OutgoingRecord &o) { return o.httpStatus == 200; });
         };
         QTRY_VERIFY_WITH_TIMEOUT(allAnswered(), 10000);
         const Reply fetched = get(*e, calls(*e) + QLatin1Char('/') + sid + QStringLiteral(".json"));

@@ -15,7 +15,7 @@
 
 using namespace flex::testing;
 using namespace Qt::StringLiterals;
-using FaultKind = flex::emulator::TwilioEmulator::FaultKind;
+using FaultKind = flex::emulator::Fault::Kind;
 
 namespace {
 
@@ -280,7 +280,7 @@ void tst_FrontDoor::invalidTokenAnswers()
 void tst_FrontDoor::rejectedCredentialsShownByReadyz()
 {
     auto &emu = m_env->emulator();
-    emu.injectFault(u"ValidateToken"_s, FaultKind::Unauthorized401, -1);
+    emu.injectFault(u"ValidateToken"_s, {FaultKind::Unauthorized401, -1});
     const QByteArray answer = rawExchange(
         m_env->servicePort(),
         upgradeRequest(DialPath, "Sec-WebSocket-Protocol: " +
@@ -324,7 +324,7 @@ void tst_FrontDoor::iamUnavailable()
 {
     QFETCH(int, kind);
     auto &emu = m_env->emulator();
-    emu.injectFault(u"ValidateToken"_s, FaultKind(kind), -1);
+    emu.injectFault(u"ValidateToken"_s, {FaultKind(kind), -1});
     const QByteArray answer = rawExchange(
         m_env->servicePort(),
         upgradeRequest(DialPath, "Sec-WebSocket-Protocol: " +
@@ -361,7 +361,7 @@ void tst_FrontDoor::rateLimitedValidationIsRetried()
 {
     auto &emu = m_env->emulator();
     emu.addToken(flexToken(u"retry-token-0123456789"_s), u"dave"_s);
-    emu.injectFault(u"ValidateToken"_s, FaultKind::TooMany429, 1, 1);
+    emu.injectFault(u"ValidateToken"_s, {FaultKind::TooMany429, 1, 1});
     const int before = emu.counters(u"ValidateToken"_s).requests;
     WsClient client;
     QVERIFY(client.open(m_env->service().wsUrl(DialPath), flexToken(u"retry-token-0123456789"_s),
@@ -370,7 +370,7 @@ void tst_FrontDoor::rateLimitedValidationIsRetried()
 
     // A 500 is not retried: the client gets 503 after exactly one request.
     emu.addToken(flexToken(u"no-retry-token-0123456789"_s), u"erin"_s);
-    emu.injectFault(u"ValidateToken"_s, FaultKind::Error500, 1);
+    emu.injectFault(u"ValidateToken"_s, {FaultKind::Error500, 1});
     const int before500 = emu.counters(u"ValidateToken"_s).requests;
     const QByteArray answer = rawExchange(
         m_env->servicePort(),
@@ -391,7 +391,7 @@ void tst_FrontDoor::concurrencyCapHolds()
         tokens << flexToken(u"cap-token-%1"_s.arg(i));
         emu.addToken(tokens.last(), u"cap%1"_s.arg(i));
     }
-    emu.injectFault(u"ValidateToken"_s, FaultKind::Delay, 6, 0, std::chrono::milliseconds(400));
+    emu.injectFault(u"ValidateToken"_s, {FaultKind::Delay, 6, 0, std::chrono::milliseconds(400)});
     std::vector<std::unique_ptr<WsClient>> clients;
     for (const QString &token : std::as_const(tokens)) {
         clients.push_back(std::make_unique<WsClient>());

@@ -216,10 +216,10 @@ void tst_Operations::readiness()
     // Twilio answers nothing but errors from the start: the service never had
     // a good contact, so it must say it is not ready, and why.
     TestEnvironment env;
-    using Fault = flex::emulator::TwilioEmulator::FaultKind;
+    using FaultKind = flex::emulator::Fault::Kind;
     for (const QString &operation : {u"ValidateToken"_s, u"ListTaskQueue"_s,
                                      u"ListTaskQueuesStatistics"_s, u"ListTaskChannel"_s})
-        env.emulator().injectFault(operation, Fault::Error500, -1);
+        env.emulator().injectFault(operation, {FaultKind::Error500, -1});
     env.setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
     QVERIFY(env.startService());
     const QUrl readyz(env.service().url().toString() + u"/readyz"_s);

@@ -620,7 +620,7 @@ void tst_StatsService::failuresKeepLastGoodAndRecover_data()
 {
     QTest::addColumn<int>("kind");
     QTest::addColumn<int>("delayMs");
-    using K = emulator::TwilioEmulator::FaultKind;
+    using K = emulator::Fault::Kind;
     QTest::newRow("429") << int(K::TooMany429) << 0;
     QTest::newRow("500") << int(K::Error500) << 0;
     QTest::newRow("timeout") << int(K::Delay) << 4000;
@@ -644,9 +644,8 @@ void tst_StatsService::failuresKeepLastGoodAndRecover()
     QVERIFY2(good >= 0, qPrintable(client.dump()));
     const QJsonArray lastGood = client.json(good).array();
 
-    env.emulator().injectFault(u"ListTaskQueuesStatistics"_s,
-                               emulator::TwilioEmulator::FaultKind(kind), -1, 1,
-                               std::chrono::milliseconds(delayMs));
+    env.emulator().injectFault(u"ListTaskQueuesStatistics"_s, {emulator::Fault::Kind(kind), -1, 1,
+                                                               std::chrono::milliseconds(delayMs)});
     env.emulator().tick(300); // Twilio's numbers move on, but we cannot see them
     const int failed = client.waitFor(
         [](const QJsonDocument &d) {
@@ -721,8 +720,8 @@ void tst_StatsService::requestsPerCycleAt100Queues()
     QCOMPARE(count("FetchTaskQueueRealTimeStatistics"), 0);
     QCOMPARE(count("FetchTaskQueueCumulativeStatistics"), 0);
     QCOMPARE(count("CreateTaskQueueBulkRealTimeStatistics"), 0);
-    const QList<emulator::RecordedRequestInfo> requests = emu.recentRequests();
-    for (const emulator::RecordedRequestInfo &r : requests) {
+    const QList<emulator::RecordedRequest> requests = emu.recentRequests();
+    for (const emulator::RecordedRequest &r : requests) {
         const QUrlQuery q(r.query);
         QCOMPARE(q.queryItemValue(u"PageSize"_s), u"1000"_s);
         if (r.operation == u"ListTaskQueuesStatistics"_s) {

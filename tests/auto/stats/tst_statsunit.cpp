@@ -429,8 +429,8 @@ void tst_StatsUnit::pollerMidnightRolloverNewYork()
     QCOMPARE(r.dayStart.toTimeZone(newYork).time(), QTime(0, 0));
     QCOMPARE(startTimes(), QStringList(2, stats::StatsClock::isoUtc(todayMidnight)));
     bool sawStartDate = false;
-    const QList<emulator::RecordedRequestInfo> requests = emu.recentRequests();
-    for (const emulator::RecordedRequestInfo &req : requests) {
+    const QList<emulator::RecordedRequest> requests = emu.recentRequests();
+    for (const emulator::RecordedRequest &req : requests) {
         if (req.operation != u"ListTaskQueuesStatistics"_s)
             continue;
         const QUrlQuery q(req.query);
