@@ -1,5 +1,7 @@
 #include "outgoingrequests.h"
 
+#include "twilio/twiliorequest.h"
+
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -60,7 +62,7 @@ void OutgoingRequests::send(int index, const OnDone &onDone)
         request.setRawHeader("X-Twilio-Signature", r.signature);
         request.setHeader(QNetworkRequest::ContentTypeHeader,
                           QByteArrayLiteral("application/x-www-form-urlencoded"));
-        reply = nam->post(request, formEncode(r.params));
+        reply = nam->post(request, twilio::encodeForm(r.params));
     }
     reply->setParent(this);
     const quint64 id = r.id;

@@ -27,31 +27,4 @@ QByteArray twilioSignature(const QByteArray &authToken, const QString &url,
     return QMessageAuthenticationCode::hash(data, authToken, QCryptographicHash::Sha1).toBase64();
 }
 
-QByteArray formEncode(const FormParams &params)
-{
-    QByteArray out;
-    for (const auto &p : params) {
-        if (!out.isEmpty())
-            out += '&';
-        out += QUrl::toPercentEncoding(p.first) + '=' + QUrl::toPercentEncoding(p.second);
-    }
-    return out;
-}
-
-FormParams formDecode(const QByteArray &body)
-{
-    FormParams out;
-    const QList<QByteArray> parts = body.split('&');
-    for (QByteArray part : parts) {
-        if (part.isEmpty())
-            continue;
-        part.replace('+', ' ');
-        const qsizetype eq = part.indexOf('=');
-        const QByteArray name = eq < 0 ? part : part.left(eq);
-        const QByteArray value = eq < 0 ? QByteArray() : part.mid(eq + 1);
-        out.append({QUrl::fromPercentEncoding(name), QUrl::fromPercentEncoding(value)});
-    }
-    return out;
-}
-
 } // namespace flex::emulator

@@ -15,9 +15,7 @@ using FormParams = QList<QPair<QString, QString>>;
 QByteArray twilioSignature(const QByteArray &authToken, const QString &url,
                            const FormParams &params);
 
-// application/x-www-form-urlencoded body ('+' for spaces like Twilio's clients).
-QByteArray formEncode(const FormParams &params);
-// Parses a form body; malformed parts are skipped, never fatal.
-FormParams formDecode(const QByteArray &body);
+// Form bodies are read and written by the service's own helpers
+// (twilio::encodeForm, twilio::decodeForm in twilio/twiliorequest.h).
 
 } // namespace flex::emulator

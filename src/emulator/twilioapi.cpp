@@ -4,6 +4,7 @@
 #include "contactcentre.h"
 #include "requestsigner.h"
 #include "setupmodel.h"
+#include "twilio/twiliorequest.h"
 #include "twilioerror.h"
 
 #include <QCryptographicHash>
@@ -40,14 +41,14 @@ void TwilioApi::addCallRoutes()
              [this](const Target &t, const Done &done) { done(validateToken(t.request)); });
     addRoute("CreateCall", "POST", u"^/2010-04-01/Accounts/([^/]+)/Calls\\.json$"_s,
              [this](const Target &t, const Done &done) {
-                 m_calls->create(formDecode(t.request.body), done);
+                 m_calls->create(twilio::decodeForm(t.request.body), done);
              });
     addRoute("FetchCall", "GET", call, [this](const Target &t, const Done &done) {
         const auto found = m_calls->fetch(t.id);
         done(found ? jsonResponse(200, *found) : resourceNotFound(t.request.path));
     });
     addRoute("UpdateCall", "POST", call, [this](const Target &t, const Done &done) {
-        m_calls->update(t.id, formDecode(t.request.body), done);
+        m_calls->update(t.id, twilio::decodeForm(t.request.body), done);
     });
 }
 

@@ -7,6 +7,7 @@
 #include "httpserver.h"
 #include "setupapi.h"
 #include "setupmodel.h"
+#include "twilio/twiliorequest.h"
 #include "twilioapi.h"
 #include "twilioerror.h"
 
@@ -48,7 +49,7 @@ RecordedRequest recordOf(const HttpRequest &request, const QString &operation)
     record.path = request.path;
     record.query = request.query.toString(QUrl::FullyDecoded);
     if (request.header("content-type").startsWith("application/x-www-form-urlencoded"))
-        record.formParams = formDecode(request.body);
+        record.formParams = twilio::decodeForm(request.body);
     record.body = request.body.left(16 * 1024);
     return record;
 }

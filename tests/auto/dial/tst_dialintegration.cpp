@@ -352,8 +352,7 @@ void tst_DialIntegration::rateLimitedByTwilio()
     auto alice = open(*m_env, TestEnvironment::agentToken());
     QVERIFY(alice);
     const int before = m_env->emulator().counters(operation).requests;
-    m_env->emulator().injectFault(operation, flex::emulator::TwilioEmulator::FaultKind::TooMany429,
-                                  count, 1);
+    m_env->emulator().injectFault(operation, {flex::emulator::Fault::Kind::TooMany429, count, 1});
     const QString sid = place(*alice, to);
     QVERIFY2(!sid.isEmpty(), qPrintable(alice->dump()));
     if (to == RingsForever) {

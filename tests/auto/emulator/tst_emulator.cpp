@@ -1,6 +1,7 @@
 #include "emulator/httpserver.h"
 #include "emulator/requestsigner.h"
 #include "emulator/twilioemulator.h"
+#include "twilio/twiliorequest.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -45,7 +46,8 @@ public:
         QVERIFY(server.listen(QHostAddress::LocalHost, 0));
         connect(&server, &HttpServer::requestReceived, this,
                 [this](HttpConnection *c, const HttpRequest &r) {
-                    received.append({r.path, formDecode(r.body), r.header("x-twilio-signature")});
+                    received.append(
+                        {r.path, flex::twilio::decodeForm(r.body), r.header("x-twilio-signature")});
                     HttpResponse response;
                     response.contentType = "text/xml";
                     if (r.path == QLatin1String("/twiml"))
@@ -149,7 +151,7 @@ private:
         QNetworkRequest r = request(e, path);
         r.setHeader(QNetworkRequest::ContentTypeHeader,
                     QByteArrayLiteral("application/x-www-form-urlencoded"));
-        return m_nam.post(r, formEncode(params));
+        return m_nam.post(r, flex::twilio::encodeForm(params));
     }
     QString ws(const TwilioEmulator &e) const
     {
@@ -878,3 +880,4 @@ private Q_SLOTS:
 
 QTEST_GUILESS_MAIN(tst_Emulator)
 #include "tst_emulator.moc"
+#include "twilio/twiliorequest.h"
