@@ -8,43 +8,37 @@ namespace flex::emulator {
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+struct KindName
+{
+    Fault::Kind kind;
+    QStringView name; // as the control API and --fault spell it
+};
+constexpr KindName kKindNames[] = {
+    {Fault::Kind::Unauthorized401, u"401"}, {Fault::Kind::NotFound404, u"404"},
+    {Fault::Kind::TooMany429, u"429"},      {Fault::Kind::Error500, u"500"},
+    {Fault::Kind::Unavailable503, u"503"},  {Fault::Kind::Delay, u"delay"},
+    {Fault::Kind::Drop, u"drop"},
+};
+
+} // namespace
+
 std::optional<Fault::Kind> Fault::kindFromString(const QString &name)
 {
     const QString n = name.trimmed().toLower();
-    if (n == u"401"_s)
-        return Kind::Unauthorized401;
-    if (n == u"404"_s)
-        return Kind::NotFound404;
-    if (n == u"429"_s)
-        return Kind::TooMany429;
-    if (n == u"500"_s)
-        return Kind::Error500;
-    if (n == u"503"_s)
-        return Kind::Unavailable503;
-    if (n == u"delay"_s)
-        return Kind::Delay;
-    if (n == u"drop"_s)
-        return Kind::Drop;
+    for (const KindName &k : kKindNames) {
+        if (n == k.name)
+            return k.kind;
+    }
     return std::nullopt;
 }
 
 QString Fault::kindName(Kind kind)
 {
-    switch (kind) {
-    case Kind::Unauthorized401:
-        return u"401"_s;
-    case Kind::NotFound404:
-        return u"404"_s;
-    case Kind::TooMany429:
-        return u"429"_s;
-    case Kind::Error500:
-        return u"500"_s;
-    case Kind::Unavailable503:
-        return u"503"_s;
-    case Kind::Delay:
-        return u"delay"_s;
-    case Kind::Drop:
-        return u"drop"_s;
+    for (const KindName &k : kKindNames) {
+        if (k.kind == kind)
+            return k.name.toString();
     }
     return {};
 }

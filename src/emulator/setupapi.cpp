@@ -16,6 +16,27 @@ namespace {
 // The set-up has no history: every resource was made at the same moment.
 const QString kCreated = u"2024-01-01T00:00:00Z"_s;
 
+// The FriendlyName a list request filters by (empty: all).
+QString friendlyNameAsked(const HttpRequest &request)
+{
+    return request.query.queryItemValue(u"FriendlyName"_s, QUrl::FullyDecoded);
+}
+
+// The items with the FriendlyName asked for, and their sequence numbers.
+template <typename Item>
+std::pair<QList<Item>, QList<qint64>> named(const QList<Item> &all, const HttpRequest &request)
+{
+    const QString name = friendlyNameAsked(request);
+    std::pair<QList<Item>, QList<qint64>> out;
+    for (const Item &item : all) {
+        if (name.isEmpty() || item.friendlyName == name) {
+            out.first << item;
+            out.second << item.seq;
+        }
+    }
+    return out;
+}
+
 template <typename Item, typename ToJson>
 HttpResponse pageOf(const QList<Item> &items, const QList<qint64> &seqs, const HttpRequest &request,
                     const QString &listUrl, const QString &key, ToJson toJson)
@@ -91,15 +112,7 @@ HttpResponse SetupApi::fetchWorkflow(const HttpRequest &request,
 HttpResponse SetupApi::listWorkspaces(const HttpRequest &request, const QRegularExpressionMatch &,
                                       const QString &origin) const
 {
-    const QString name = request.query.queryItemValue(u"FriendlyName"_s, QUrl::FullyDecoded);
-    QList<SetupWorkspace> items;
-    QList<qint64> seqs;
-    for (const SetupWorkspace &w : m_model->workspaces()) {
-        if (name.isEmpty() || w.friendlyName == name) {
-            items << w;
-            seqs << w.seq;
-        }
-    }
+    const auto [items, seqs] = named(m_model->workspaces(), request);
     return pageOf(items, seqs, request, origin + u"/v1/Workspaces"_s, u"workspaces"_s,
                   [this, &origin](const SetupWorkspace &w) { return workspaceJson(w, origin); });
 }
@@ -112,15 +125,7 @@ HttpResponse SetupApi::listWorkflows(const HttpRequest &request,
     if (!workspace)
         return resourceNotFound(request.path);
     const QString workspaceSid = workspace->sid;
-    const QString name = request.query.queryItemValue(u"FriendlyName"_s, QUrl::FullyDecoded);
-    QList<SetupWorkflow> items;
-    QList<qint64> seqs;
-    for (const SetupWorkflow &w : m_model->workflows(workspaceSid)) {
-        if (name.isEmpty() || w.friendlyName == name) {
-            items << w;
-            seqs << w.seq;
-        }
-    }
+    const auto [items, seqs] = named(m_model->workflows(workspaceSid), request);
     return pageOf(items, seqs, request,
                   origin + u"/v1/Workspaces/"_s + workspaceSid + u"/Workflows"_s, u"workflows"_s,
                   [this, &origin](const SetupWorkflow &w) { return workflowJson(w, origin); });
@@ -135,7 +140,7 @@ HttpResponse SetupApi::listActivities(const HttpRequest &request,
         return resourceNotFound(request.path);
     const QString workspaceSid = workspace->sid;
     const QString url = origin + u"/v1/Workspaces/"_s + workspaceSid;
-    const QString name = request.query.queryItemValue(u"FriendlyName"_s, QUrl::FullyDecoded);
+    const QString name = friendlyNameAsked(request);
     const QString available = request.query.queryItemValue(u"Available"_s).toLower();
     QList<Activity> items;
     QList<qint64> seqs;
