@@ -17,7 +17,8 @@
 using namespace Qt::StringLiterals;
 using namespace flex::dial;
 
-namespace {
+// Named, not anonymous: the test class (external linkage) holds these types.
+namespace callstore_test {
 
 QByteArray readFile(const QString &path)
 {
@@ -46,7 +47,8 @@ struct Sent
     bool onDisk;
 };
 
-} // namespace
+} // namespace callstore_test
+using namespace callstore_test;
 
 class tst_CallStore : public QObject
 {

@@ -18,7 +18,8 @@
 using namespace flex::emulator;
 using namespace std::chrono_literals;
 
-namespace {
+// Named, not anonymous: the test class (external linkage) holds these types.
+namespace emulator_test {
 
 struct Reply
 {
@@ -88,7 +89,8 @@ QString param(const FormParams &params, const char *name)
     return {};
 }
 
-} // namespace
+} // namespace emulator_test
+using namespace emulator_test;
 
 class tst_Emulator : public QObject
 {
