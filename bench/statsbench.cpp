@@ -261,10 +261,24 @@ private:
             double(m_idleRss) / 1048576.0, m_subscribers, double(m_fullRss) / 1048576.0,
             perSubscriber / 1024.0);
         std::printf("  Twilio requests per realtime cycle: %.1f\n", m_requestsPerCycle);
+        printServiceNotes();
         std::fflush(stdout);
         m_process.terminate();
         m_fleet.reset(); // children stop
         QTimer::singleShot(0, this, [this, open] { m_done(open == m_subscribers ? 0 : 1); });
+    }
+
+    // Why sockets closed, as the service logged it.
+    void printServiceNotes() const
+    {
+        int slow = 0;
+        int silent = 0;
+        for (const QByteArray &line : m_output.split('\n')) {
+            slow += line.contains("does not keep up") ? 1 : 0;
+            silent += line.contains("did not answer the last ping") ? 1 : 0;
+        }
+        std::printf("  service closed %d subscribers as too slow, %d for not answering a ping\n",
+                    slow, silent);
     }
 
     int m_queues;
