@@ -135,7 +135,7 @@ private:
         m_idleRss = residentBytes(m_process.processId());
         // Requests per cycle from the emulator's counters over a few cycles.
         m_emulator->resetCounters();
-        QTimer::singleShot(5500, this, [this] {
+        QTimer::singleShot(std::max(5500, 2500 * m_options.interval), this, [this] {
             const int cycles = m_emulator->counters(u"ListTaskQueue"_s).requests;
             int statsRequests = 0;
             for (const char *op :
