@@ -309,6 +309,32 @@ private:
     QList<QByteArray> m_frames;
 };
 
+// 100 queues whose numbers move every second, a subscriber that keeps up
+// and one that reads nothing until told to.
+struct SlowReaderRig
+{
+    static emulator::EmulatorConfig config()
+    {
+        emulator::EmulatorConfig c = TestEnvironment::fastConfig();
+        c.queueCount = 100;
+        c.warmup = std::chrono::minutes(2);
+        return c;
+    }
+    bool start()
+    {
+        env.setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
+        return env.startService() &&
+               good.open(env.service().wsUrl(u"/websocket/realtimeStats"_s),
+                         TestEnvironment::supervisorToken()) &&
+               good.waitFor([](const QJsonDocument &d) { return isQueueArray(d, 100); }, kWait) >=
+                   0 &&
+               slow.open(env.servicePort(), TestEnvironment::supervisorToken());
+    }
+    TestEnvironment env{config()};
+    WsClient good;
+    SlowConsumer slow;
+};
+
 } // namespace
 
 class tst_StatsService : public QObject
@@ -733,18 +759,11 @@ void tst_StatsService::requestsPerCycleAt100Queues()
 
 void tst_StatsService::slowConsumerDroppedOthersKeepReceiving()
 {
-    emulator::EmulatorConfig config = TestEnvironment::fastConfig(); // numbers move
-    config.queueCount = 100;
-    config.warmup = std::chrono::minutes(2);
-    TestEnvironment env(config);
-    env.setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
-    QVERIFY(env.startService());
-    WsClient good;
-    QVERIFY(good.open(env.service().wsUrl(u"/websocket/realtimeStats"_s),
-                      TestEnvironment::supervisorToken()));
-    QVERIFY(good.waitFor([](const QJsonDocument &d) { return isQueueArray(d, 100); }, kWait) >= 0);
-    SlowConsumer slow;
-    QVERIFY(slow.open(env.servicePort(), TestEnvironment::supervisorToken()));
+    SlowReaderRig rig;
+    QVERIFY(rig.start());
+    TestEnvironment &env = rig.env;
+    WsClient &good = rig.good;
+    SlowConsumer &slow = rig.slow;
 
     QVERIFY2(env.service().waitForOutput("does not keep up", 90000),
              env.service().output().constData());
@@ -757,18 +776,11 @@ void tst_StatsService::slowConsumerDroppedOthersKeepReceiving()
 
 void tst_StatsService::slowReaderSkipsToTheNewest()
 {
-    emulator::EmulatorConfig config = TestEnvironment::fastConfig(); // numbers move
-    config.queueCount = 100;
-    config.warmup = std::chrono::minutes(2);
-    TestEnvironment env(config);
-    env.setEnv(u"STATS_REALTIME_INTERVAL"_s, u"1"_s);
-    QVERIFY(env.startService());
-    WsClient good;
-    QVERIFY(good.open(env.service().wsUrl(u"/websocket/realtimeStats"_s),
-                      TestEnvironment::supervisorToken()));
-    QVERIFY(good.waitFor([](const QJsonDocument &d) { return isQueueArray(d, 100); }, kWait) >= 0);
-    SlowConsumer slow;
-    QVERIFY(slow.open(env.servicePort(), TestEnvironment::supervisorToken()));
+    SlowReaderRig rig;
+    QVERIFY(rig.start());
+    TestEnvironment &env = rig.env;
+    WsClient &good = rig.good;
+    SlowConsumer &slow = rig.slow;
     const int before = int(good.messages().size());
     // Three snapshots go by while the slow one reads nothing (it may miss four).
     QVERIFY(good.waitForCount(before + 3, kWait) >= before + 3);
