@@ -35,7 +35,6 @@ import http.client
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import socket
@@ -535,6 +534,28 @@ def run_checks(name, creds, backend_port, https_port, http_port, relay):
 
 
 def run_proxy(name, tmp, emu_url, creds, cert, key):
+    # A port probed free may be taken (by any process's outgoing connection)
+    # before the proxy binds it: then everything starts again on new ports,
+    # since EXTERNAL_HOST names the port. Five tries at most.
+    for attempt in range(5):
+        sub = os.path.join(tmp, "try%d" % attempt)
+        os.makedirs(sub)
+        if not run_proxy_once(name, sub, emu_url, creds, cert, key, may_retry=attempt < 4):
+            return
+        log("  %s: a probed port was taken before it could bind it; again on new ports" % name)
+
+
+def port_taken(name, tmp, proxy):
+    text = proxy.tail(50)
+    if name == "nginx" and os.path.exists(tmp + "/error.log"):
+        with open(tmp + "/error.log") as f:
+            text += f.read()
+    return "address already in use" in text.lower()
+
+
+def run_proxy_once(name, tmp, emu_url, creds, cert, key, may_retry):
+    """Runs the checks through one proxy; True when they should run again
+    because a port was taken."""
     https_port, http_port = free_port(), free_port()
     external = "127.0.0.1:%d" % https_port
     state = os.path.join(tmp, "state")
@@ -574,6 +595,8 @@ def run_proxy(name, tmp, emu_url, creds, cert, key):
         wait_https(https_port, 15)
         run_checks(name, creds, backend_port, https_port, http_port, relay)
     except Exception as e:
+        if may_retry and port_taken(name, tmp, proxy):
+            return True
         check(name + ": checks ran to completion", False, "%s: %s" % (type(e).__name__, e))
         log("  %s output:\n  %s" % (name, proxy.tail()))
         if name == "nginx" and os.path.exists(tmp + "/error.log"):
@@ -589,6 +612,7 @@ def run_proxy(name, tmp, emu_url, creds, cert, key):
         check(name + ": flex-backend exits 0 on SIGTERM", rc == 0, "rc %s; output:\n  %s" % (rc, backend.tail()))
         processes.remove(proxy)
         processes.remove(backend)
+    return False
 
 
 def main():
