@@ -7,6 +7,8 @@
 #include <QRegularExpression>
 #include <QUrl>
 
+#include <algorithm>
+
 namespace flex::emulator {
 
 using namespace Qt::StringLiterals;
@@ -139,11 +141,17 @@ bool SimulatedCall::isTerminal(const QString &status)
 
 FormParams SimulatedCall::twimlParams(const QString &accountSid) const
 {
+    return commonParams(accountSid, status);
+}
+
+// What every request Twilio makes about a call carries, by name.
+FormParams SimulatedCall::commonParams(const QString &accountSid, const QString &callStatus) const
+{
     return {
         {u"AccountSid"_s, accountSid},
         {u"ApiVersion"_s, ApiVersion},
         {u"CallSid"_s, sid},
-        {u"CallStatus"_s, status},
+        {u"CallStatus"_s, callStatus},
         {u"Called"_s, to},
         {u"Caller"_s, from},
         {u"Direction"_s, u"outbound-api"_s},
@@ -155,20 +163,12 @@ FormParams SimulatedCall::twimlParams(const QString &accountSid) const
 FormParams SimulatedCall::statusParams(const QString &accountSid, const QString &callStatus,
                                        int sequenceNumber) const
 {
-    FormParams params = {
-        {u"AccountSid"_s, accountSid},
-        {u"ApiVersion"_s, ApiVersion},
-        {u"CallSid"_s, sid},
-        {u"CallStatus"_s, callStatus},
-        {u"CallbackSource"_s, u"call-progress-events"_s},
-        {u"Called"_s, to},
-        {u"Caller"_s, from},
-        {u"Direction"_s, u"outbound-api"_s},
-        {u"From"_s, from},
-        {u"SequenceNumber"_s, QString::number(sequenceNumber)},
-        {u"Timestamp"_s, rfc2822(QDateTime::currentDateTimeUtc())},
-        {u"To"_s, to},
-    };
+    FormParams params = commonParams(accountSid, callStatus);
+    params.append({u"CallbackSource"_s, u"call-progress-events"_s});
+    params.append({u"SequenceNumber"_s, QString::number(sequenceNumber)});
+    params.append({u"Timestamp"_s, rfc2822(QDateTime::currentDateTimeUtc())});
+    std::stable_sort(params.begin(), params.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
     if (isTerminal(status)) {
         const qint64 duration = started.isValid() ? std::max<qint64>(0, started.secsTo(ended)) : 0;
         params.append({u"CallDuration"_s, QString::number(duration)});

@@ -46,6 +46,7 @@ struct SimulatedCall
     // Parameters of a TwiML fetch, and of a status callback (without the
     // event's own CallStatus, SequenceNumber and durations).
     FormParams twimlParams(const QString &accountSid) const;
+    FormParams commonParams(const QString &accountSid, const QString &callStatus) const;
     FormParams statusParams(const QString &accountSid, const QString &callStatus,
                             int sequenceNumber) const;
 };
