@@ -761,42 +761,36 @@ void tst_StatsService::slowConsumerDroppedOthersKeepReceiving()
 {
     SlowReaderRig rig;
     QVERIFY(rig.start());
-    TestEnvironment &env = rig.env;
-    WsClient &good = rig.good;
-    SlowConsumer &slow = rig.slow;
 
-    QVERIFY2(env.service().waitForOutput("does not keep up", 90000),
-             env.service().output().constData());
-    QVERIFY(slow.waitClosedByServer(kWait));
-    QVERIFY(good.socket().state() == QAbstractSocket::ConnectedState);
-    const int received = int(good.messages().size());
-    QVERIFY(good.waitForCount(received + 2, kWait) >= received + 2);
-    QVERIFY(isQueueArray(good.json(received + 1), 100));
+    QVERIFY2(rig.env.service().waitForOutput("does not keep up", 90000),
+             rig.env.service().output().constData());
+    QVERIFY(rig.slow.waitClosedByServer(kWait));
+    QVERIFY(rig.good.socket().state() == QAbstractSocket::ConnectedState);
+    const int received = int(rig.good.messages().size());
+    QVERIFY(rig.good.waitForCount(received + 2, kWait) >= received + 2);
+    QVERIFY(isQueueArray(rig.good.json(received + 1), 100));
 }
 
 void tst_StatsService::slowReaderSkipsToTheNewest()
 {
     SlowReaderRig rig;
     QVERIFY(rig.start());
-    TestEnvironment &env = rig.env;
-    WsClient &good = rig.good;
-    SlowConsumer &slow = rig.slow;
-    const int before = int(good.messages().size());
+    const int before = int(rig.good.messages().size());
     // Three snapshots go by while the slow one reads nothing (it may miss four).
-    QVERIFY(good.waitForCount(before + 3, kWait) >= before + 3);
-    slow.startReading();
-    const int resumed = int(good.messages().size());
-    QVERIFY(good.waitForCount(resumed + 2, kWait) >= resumed + 2);
-    QTRY_VERIFY_WITH_TIMEOUT(slow.textFrames().size() >= 3, kWait);
+    QVERIFY(rig.good.waitForCount(before + 3, kWait) >= before + 3);
+    rig.slow.startReading();
+    const int resumed = int(rig.good.messages().size());
+    QVERIFY(rig.good.waitForCount(resumed + 2, kWait) >= resumed + 2);
+    QTRY_VERIFY_WITH_TIMEOUT(rig.slow.textFrames().size() >= 3, kWait);
 
-    QVERIFY(slow.connected());
-    QVERIFY(!env.service().output().contains("does not keep up"));
+    QVERIFY(rig.slow.connected());
+    QVERIFY(!rig.env.service().output().contains("does not keep up"));
     // It got the snapshot of its connect and then the newest ones, not every
     // one that went by while it was stuck: fewer than the good subscriber.
-    const int goodSince = int(good.messages().size()) - before;
-    QVERIFY2(slow.textFrames().size() < goodSince,
-             qPrintable(u"slow %1, good %2"_s.arg(slow.textFrames().size()).arg(goodSince)));
-    for (const QByteArray &frame : slow.textFrames())
+    const int goodSince = int(rig.good.messages().size()) - before;
+    QVERIFY2(rig.slow.textFrames().size() < goodSince,
+             qPrintable(u"slow %1, good %2"_s.arg(rig.slow.textFrames().size()).arg(goodSince)));
+    for (const QByteArray &frame : rig.slow.textFrames())
         QVERIFY(isQueueArray(QJsonDocument::fromJson(frame), 100));
 }
 
